@@ -1,0 +1,79 @@
+"""flet-auth: OAuth 2.0 login for Python apps, with the API of Flet's `flet.auth`.
+
+Change `flet.auth` imports to `flet_auth` and keep the code::
+
+    from flet_auth import AuthorizationService, OAuthProvider
+    from flet_auth.providers import GitHubOAuthProvider
+
+The engine (HTTP, tokens, state, PKCE) is Rust, in `flet_auth._core`.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from flet_auth._core import (
+    AuthError,
+    ConfigurationError,
+    HTTPStatusError,
+    InsecureTransportError,
+    InvalidResponseError,
+    OAuthError,
+    OAuthToken,
+    StateMismatchError,
+    TimeoutError,
+    TransportError,
+    __version__,
+)
+from flet_auth.authorization import Authorization
+from flet_auth.authorization_service import AuthorizationService
+from flet_auth.group import Group
+from flet_auth.login_event import LoginEvent
+from flet_auth.oauth_provider import OAuthProvider
+from flet_auth.user import User
+
+if TYPE_CHECKING:
+    from flet_auth.providers import (
+        Auth0OAuthProvider,
+        AzureOAuthProvider,
+        GitHubOAuthProvider,
+        GoogleOAuthProvider,
+    )
+
+__all__ = [
+    "Auth0OAuthProvider",
+    "AuthError",
+    "Authorization",
+    "AuthorizationService",
+    "AzureOAuthProvider",
+    "ConfigurationError",
+    "GitHubOAuthProvider",
+    "GoogleOAuthProvider",
+    "Group",
+    "HTTPStatusError",
+    "InsecureTransportError",
+    "InvalidResponseError",
+    "LoginEvent",
+    "OAuthError",
+    "OAuthProvider",
+    "OAuthToken",
+    "StateMismatchError",
+    "TimeoutError",
+    "TransportError",
+    "User",
+    "__version__",
+]
+
+_PROVIDERS = {
+    "Auth0OAuthProvider",
+    "AzureOAuthProvider",
+    "GitHubOAuthProvider",
+    "GoogleOAuthProvider",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The providers load on first use, so that `import flet_auth` stays fast.
+    if name in _PROVIDERS:
+        from flet_auth import providers
+
+        return getattr(providers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,94 @@
+"""`OAuthProvider`: endpoints and credentials of an OAuth 2.0 provider.
+
+Same constructor and attributes as `flet.auth.OAuthProvider`, plus keyword-only settings.
+Subclasses may override `async _fetch_user(access_token)` and `async _fetch_groups(access_token)`.
+"""
+
+from typing import Any, Callable, Optional
+
+from flet_auth.group import Group
+from flet_auth.user import User
+
+__all__ = ["OAuthProvider"]
+
+
+class OAuthProvider:
+    """An OAuth 2.0 provider.
+
+    Example::
+
+        provider = OAuthProvider(
+            client_id="...", client_secret=os.environ["SECRET"],
+            authorization_endpoint="https://idp.example.com/authorize",
+            token_endpoint="https://idp.example.com/token",
+            redirect_url="http://localhost:8550/oauth_callback",
+            user_endpoint="https://idp.example.com/userinfo", user_id_fn=lambda u: u["sub"],
+        )
+
+    Keyword-only settings: `pkce` (fresh PKCE S256 per login unless `code_challenge` /
+    `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
+    `client_secret_basic` or `none`), `timeout` (seconds per request) and `allow_insecure_http`
+    (plain HTTP off loopback).
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: Optional[str],
+        authorization_endpoint: str,
+        token_endpoint: str,
+        redirect_url: str,
+        scopes: Optional[list[str]] = None,
+        user_scopes: Optional[list[str]] = None,
+        user_endpoint: Optional[str] = None,
+        user_id_fn: Optional[Callable[[Any], Any]] = None,
+        group_scopes: Optional[list[str]] = None,
+        code_challenge: Optional[str] = None,
+        code_challenge_method: Optional[str] = None,
+        code_verifier: Optional[str] = None,
+        authorization_params: Optional[dict[str, str]] = None,
+        *,
+        pkce: bool = True,
+        token_endpoint_auth_method: str = "client_secret_post",
+        timeout: float = 30.0,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.authorization_endpoint = authorization_endpoint
+        self.token_endpoint = token_endpoint
+        self.redirect_url = redirect_url
+        self.scopes = list(scopes) if scopes is not None else []
+        self.user_scopes = list(user_scopes) if user_scopes is not None else []
+        self.user_endpoint = user_endpoint
+        self.user_id_fn = user_id_fn
+        self.group_scopes = list(group_scopes) if group_scopes is not None else []
+        self.authorization_params = (
+            dict(authorization_params) if authorization_params is not None else {}
+        )
+        self.code_challenge = code_challenge
+        self.code_challenge_method = code_challenge_method
+        self.code_verifier = code_verifier
+        self.pkce = pkce
+        self.token_endpoint_auth_method = token_endpoint_auth_method
+        self.timeout = timeout
+        self.allow_insecure_http = allow_insecure_http
+
+    def _name(self) -> str:
+        """The provider's name; subclasses may implement it."""
+        raise NotImplementedError("Subclasses must implement _name()")
+
+    async def _fetch_groups(self, access_token: str) -> list[Group]:
+        """The user's groups; the base provider has none."""
+        return []
+
+    async def _fetch_user(self, access_token: str) -> Optional[User]:
+        """The user's profile, or None to use `user_endpoint` and `user_id_fn`."""
+        return None
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(client_id={self.client_id!r}, "
+            f"authorization_endpoint={self.authorization_endpoint!r}, "
+            f"token_endpoint={self.token_endpoint!r}, redirect_url={self.redirect_url!r})"
+        )

@@ -1,0 +1,131 @@
+"""A local OAuth 2.0 provider for tests and offline development.
+
+Example::
+
+    from flet_auth.testing import MockOAuthServer
+
+    with MockOAuthServer() as server:
+        service = AuthorizationService(server.provider(), fetch_user=True, fetch_groups=True)
+        url, state = service.get_authorization_data()
+        redirect = server.authorize(url, user="alice")
+        service.request_token_sync(redirect["code"])
+
+With pytest, the fixture `oauth_server` gives a running server (this module is a pytest
+plugin). `python -m flet_auth.testing --port 9000` serves one by hand.
+"""
+
+from collections.abc import Iterator
+from typing import Any, Optional
+
+from flet_auth._core import MockServerCore
+from flet_auth.oauth_provider import OAuthProvider
+from flet_auth.providers.github_oauth_provider import GitHubOAuthProvider
+
+__all__ = ["MockOAuthServer"]
+
+DEFAULT_REDIRECT_URL = "http://127.0.0.1:8550/oauth_callback"
+
+
+class MockOAuthServer(MockServerCore):
+    """An OAuth 2.0 provider on 127.0.0.1, served by the Rust engine.
+
+    Endpoints: `/authorize` (approves at once, or shows a login form with Allow and Deny when
+    `login_form=True`), `/token` (authorization code with PKCE, refresh with rotation, client
+    authentication post, basic or none), `/userinfo`, and GitHub's `/user`, `/user/emails`,
+    `/user/teams`. `fail()` injects faults, `counts()` tells what was asked.
+    """
+
+    def __enter__(self) -> "MockOAuthServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def authorization_endpoint(self) -> str:
+        return f"{self.url}/authorize"
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.url}/token"
+
+    @property
+    def userinfo_endpoint(self) -> str:
+        return f"{self.url}/userinfo"
+
+    def provider(
+        self,
+        redirect_url: str = DEFAULT_REDIRECT_URL,
+        *,
+        public: bool = False,
+        **settings: Any,
+    ) -> OAuthProvider:
+        """An `OAuthProvider` for this server: the confidential client, or the public one."""
+        settings.setdefault("scopes", ["openid", "profile", "email"])
+        if public:
+            settings.setdefault("token_endpoint_auth_method", "none")
+        return OAuthProvider(
+            client_id=self.public_client_id if public else self.client_id,
+            client_secret=None if public else self.client_secret,
+            authorization_endpoint=self.authorization_endpoint,
+            token_endpoint=self.token_endpoint,
+            redirect_url=redirect_url,
+            user_endpoint=self.userinfo_endpoint,
+            user_id_fn=lambda u: u["sub"],
+            **settings,
+        )
+
+    def github_provider(
+        self, redirect_url: str = DEFAULT_REDIRECT_URL, **settings: Any
+    ) -> GitHubOAuthProvider:
+        """A `GitHubOAuthProvider` whose web and API hosts are this server."""
+        return GitHubOAuthProvider(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            redirect_url=redirect_url,
+            base_url=self.url,
+            api_base_url=self.url,
+            **settings,
+        )
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - the plugin needs pytest, the module does not
+    pytest = None  # type: ignore[assignment]
+
+if pytest is not None:
+
+    @pytest.fixture
+    def oauth_server() -> Iterator[MockOAuthServer]:
+        """A running `MockOAuthServer` on a free port, stopped after the test."""
+        with MockOAuthServer() as server:
+            yield server
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """`python -m flet_auth.testing`: serve the mock provider until Ctrl-C."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(prog="python -m flet_auth.testing", description=main.__doc__)
+    parser.add_argument("--port", type=int, default=9000, help="port on 127.0.0.1 (0: any)")
+    parser.add_argument("--login-form", action="store_true", help="show an Allow/Deny page")
+    args = parser.parse_args(argv)
+    with MockOAuthServer(args.port, login_form=args.login_form) as server:
+        print(f"Mock OAuth provider on {server.url}")
+        print(f"  authorization_endpoint {server.authorization_endpoint}")
+        print(f"  token_endpoint         {server.token_endpoint}")
+        print(f"  userinfo_endpoint      {server.userinfo_endpoint}")
+        print(f"  client_id {server.client_id}  client_secret {server.client_secret}")
+        print(f"  public client_id {server.public_client_id}; users {', '.join(server.users)}")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+//! One HTTP exchange with a provider: the transport policy (HTTPS off loopback, timeouts),
+//! the request log line, and the mapping of every failure to a typed [`Error`].
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, RequestBuilder};
+use url::{Host, Url};
+
+use crate::errors::{Error, Result};
+use crate::runtime::engine;
+
+/// Whether a host is loopback: 127.0.0.0/8, ::1 or `localhost` (RFC 8252 §8.3, RFC 6761 §6.3).
+pub fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
+        Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
+    }
+}
+
+/// Parses an endpoint URL and refuses plain HTTP off loopback unless it is allowed.
+pub fn check_url(what: &str, url: &str, allow_insecure_http: bool) -> Result<Url> {
+    let parsed = Url::parse(url)
+        .map_err(|e| Error::Configuration(format!("{what} is not a valid URL: {e}")))?;
+    let host = parsed
+        .host()
+        .ok_or_else(|| Error::Configuration(format!("{what} has no host")))?;
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if allow_insecure_http || is_loopback(&host) => Ok(parsed),
+        "http" => Err(Error::InsecureTransport(format!(
+            "{what} uses plain HTTP on a non-loopback host ({host}); use HTTPS or set allow_insecure_http=True"
+        ))),
+        other => Err(Error::Configuration(format!(
+            "{what} must be an http(s) URL, not {other}:"
+        ))),
+    }
+}
+
+/// Host and path of a URL, for log lines and messages (never the query, which may hold secrets).
+pub fn display(url: &Url) -> String {
+    format!("{}{}", url.host_str().unwrap_or(""), url.path())
+}
+
+/// What came back: status, content type and body.
+pub struct Response {
+    pub status: u16,
+    pub content_type: String,
+    pub body: bytes::Bytes,
+    pub endpoint: String,
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn is_json(&self) -> bool {
+        let ct = self.content_type.to_ascii_lowercase();
+        ct.starts_with("application/json") || ct.contains("+json")
+    }
+}
+
+/// Builds a request on the shared client with the JSON `Accept` header and the timeout.
+pub fn request(method: Method, url: &Url, timeout: Duration) -> Result<RequestBuilder> {
+    Ok(engine()?
+        .client
+        .request(method, url.clone())
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .timeout(timeout))
+}
+
+/// Sends a request and reads the whole body, within the request's timeout.
+pub async fn send(builder: RequestBuilder, url: &Url) -> Result<Response> {
+    let endpoint = display(url);
+    let started = Instant::now();
+    let request = builder.build().map_err(|e| transport_error(&endpoint, e))?;
+    let method = request.method().clone();
+    let client = engine()?.client.clone();
+    let result = async {
+        let response = client.execute(request).await?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let body = response.bytes().await?;
+        Ok::<_, reqwest::Error>((status, content_type, body))
+    }
+    .await;
+    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok((status, content_type, body)) => {
+            log::debug!(target: "flet_auth.http", "{method} {endpoint} -> {status} in {elapsed:.1} ms");
+            Ok(Response {
+                status,
+                content_type,
+                body,
+                endpoint,
+            })
+        }
+        Err(e) => {
+            log::debug!(target: "flet_auth.http", "{method} {endpoint} failed in {elapsed:.1} ms");
+            Err(transport_error(&endpoint, e))
+        }
+    }
+}
+
+fn transport_error(endpoint: &str, e: reqwest::Error) -> Error {
+    let e = e.without_url();
+    if e.is_timeout() {
+        return Error::Timeout(format!("{endpoint} did not answer in time"));
+    }
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        reason = format!("{reason}: {s}");
+        source = s.source();
+    }
+    Error::Transport(format!("request to {endpoint} failed: {reason}"))
+}

@@ -1,0 +1,28 @@
+//! flet-auth's engine: OAuth 2.0 / OpenID Connect login for Python, exposed as `flet_auth._core`.
+
+use pyo3::prelude::*;
+
+pub mod errors;
+pub mod http;
+pub mod json;
+mod logging;
+pub mod mock_idp;
+pub mod provider;
+pub mod runtime;
+pub mod service;
+pub mod token;
+
+#[pymodule]
+#[pyo3(name = "_core")]
+fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install(m.py())?;
+    errors::register(m)?;
+    m.add_class::<token::OAuthToken>()?;
+    m.add_class::<service::ServiceCore>()?;
+    m.add_class::<mock_idp::MockServerCore>()?;
+    m.add_function(wrap_pyfunction!(provider::compose_scope, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    let fetch = wrap_pyfunction!(service::fetch_json_py, m)?;
+    m.add("fetch_json", fetch)?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! The HTML the local provider shows a browser: a login form with Allow and Deny.
+
+use std::collections::HashMap;
+
+use super::state::MockUser;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}\
+button{font-size:1rem;padding:.5rem 1.5rem;margin-right:.5rem}select{font-size:1rem;padding:.3rem}";
+
+/// The consent page: every authorization parameter is carried as a hidden field.
+pub fn login_form(users: &[MockUser], params: &HashMap<String, String>) -> String {
+    let hidden: String = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "username" && k.as_str() != "decision")
+        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
+        .collect();
+    let options: String = users
+        .iter()
+        .map(|u| format!("<option value=\"{0}\">{0}</option>", escape(&u.username)))
+        .collect();
+    let client = escape(params.get("client_id").map(String::as_str).unwrap_or(""));
+    let scope = escape(params.get("scope").map(String::as_str).unwrap_or(""));
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Sign in - flet-auth mock provider</title>\
+<style>{STYLE}</style></head><body><h1>Sign in</h1>\
+<p>The application <b id=\"client\">{client}</b> asks for: <code id=\"scope\">{scope}</code></p>\
+<form method=\"post\" action=\"/authorize\">{hidden}\
+<p><label>User <select name=\"username\" id=\"username\">{options}</select></label></p>\
+<p><button type=\"submit\" name=\"decision\" value=\"allow\" id=\"allow\">Allow</button>\
+<button type=\"submit\" name=\"decision\" value=\"deny\" id=\"deny\">Deny</button></p>\
+</form></body></html>"
+    )
+}
+
+pub fn error_page(message: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Error</title><style>{STYLE}</style></head>\
+<body><h1>Error</h1><p id=\"error\">{}</p></body></html>",
+        escape(message)
+    )
+}

@@ -1,0 +1,299 @@
+//! What the local provider remembers: its clients and users, issued codes and tokens,
+//! request counters and the faults queued for the next requests.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::RngCore;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+/// How long an authorization code may be exchanged.
+pub const CODE_TTL: Duration = Duration::from_secs(60);
+
+pub fn random_string(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// A user who can log in: OpenID Connect claims plus group names.
+#[derive(Clone, Debug)]
+pub struct MockUser {
+    pub username: String,
+    /// Numeric id, as GitHub gives it; `sub` is its decimal string unless the claims set one.
+    pub id: u64,
+    pub claims: Map<String, Value>,
+    pub groups: Vec<String>,
+}
+
+impl MockUser {
+    pub fn new(username: &str, id: u64, mut claims: Map<String, Value>) -> MockUser {
+        let groups = match claims.remove("groups") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|g| g.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        claims
+            .entry("sub")
+            .or_insert_with(|| Value::String(id.to_string()));
+        claims
+            .entry("preferred_username")
+            .or_insert_with(|| Value::String(username.to_owned()));
+        claims
+            .entry("email")
+            .or_insert_with(|| Value::String(format!("{username}@example.com")));
+        claims
+            .entry("name")
+            .or_insert_with(|| Value::String(username.to_owned()));
+        MockUser {
+            username: username.to_owned(),
+            id,
+            claims,
+            groups,
+        }
+    }
+
+    /// The OpenID Connect userinfo document.
+    pub fn userinfo(&self) -> Value {
+        let mut doc = self.claims.clone();
+        doc.insert("groups".into(), json!(self.groups));
+        Value::Object(doc)
+    }
+
+    /// GitHub's `/user`.
+    pub fn github_user(&self) -> Value {
+        json!({
+            "id": self.id,
+            "login": self.username,
+            "name": self.claims.get("name"),
+            "email": Value::Null,
+            "type": "User",
+        })
+    }
+
+    /// GitHub's `/user/emails`: the claimed email is the primary one.
+    pub fn github_emails(&self) -> Value {
+        json!([
+            {"email": format!("{}@users.noreply.github.com", self.username), "primary": false, "verified": true, "visibility": Value::Null},
+            {"email": self.claims.get("email"), "primary": true, "verified": true, "visibility": "private"},
+        ])
+    }
+
+    /// GitHub's `/user/teams`: one team per group.
+    pub fn github_teams(&self) -> Value {
+        let teams: Vec<Value> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                json!({"id": 100 + i, "name": g, "slug": g.to_lowercase().replace(' ', "-"),
+                       "organization": {"login": "mock-org"}})
+            })
+            .collect();
+        Value::Array(teams)
+    }
+}
+
+/// The built-in users, so that a test needs no setup.
+pub fn default_users() -> Vec<MockUser> {
+    let claims = |name: &str, email: &str| {
+        let mut m = Map::new();
+        m.insert("name".into(), Value::String(name.into()));
+        m.insert("email".into(), Value::String(email.into()));
+        m
+    };
+    let mut alice = claims("Alice Liddell", "alice@example.com");
+    alice.insert("groups".into(), json!(["admins", "developers"]));
+    let mut bob = claims("Bob Builder", "bob@example.com");
+    bob.insert("groups".into(), json!(["developers"]));
+    vec![
+        MockUser::new("alice", 1001, alice),
+        MockUser::new("bob", 1002, bob),
+    ]
+}
+
+/// One answer to give instead of the normal one.
+#[derive(Clone, Debug, Default)]
+pub struct Fault {
+    pub status: Option<u16>,
+    pub body: Option<String>,
+    pub content_type: Option<String>,
+    pub delay: Option<Duration>,
+    /// Send part of an answer, then close the connection.
+    pub close: bool,
+}
+
+pub struct AuthorizationCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub username: String,
+    pub scope: String,
+    pub code_challenge: Option<(String, String)>,
+    pub issued: Instant,
+}
+
+pub struct Grant {
+    pub client_id: String,
+    pub username: String,
+    pub scope: String,
+}
+
+pub struct AccessGrant {
+    pub username: String,
+    pub expires: Instant,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub client_id: String,
+    pub client_secret: String,
+    pub public_client_id: String,
+    pub redirect_uris: Option<Vec<String>>,
+    pub users: Vec<MockUser>,
+    pub login_form: bool,
+    pub issue_refresh_tokens: bool,
+}
+
+#[derive(Default)]
+struct Store {
+    codes: HashMap<String, AuthorizationCode>,
+    refresh_tokens: HashMap<String, Grant>,
+    access_tokens: HashMap<String, AccessGrant>,
+    counts: BTreeMap<String, u64>,
+    faults: HashMap<String, VecDeque<Fault>>,
+}
+
+pub struct MockState {
+    pub config: Config,
+    pub access_token_ttl: AtomicI64,
+    store: Mutex<Store>,
+}
+
+/// Endpoint names for counters and faults.
+pub const ENDPOINTS: [&str; 6] = ["authorize", "token", "userinfo", "user", "user_emails", "user_teams"];
+
+impl MockState {
+    pub fn new(config: Config, access_token_ttl: i64) -> MockState {
+        MockState {
+            config,
+            access_token_ttl: AtomicI64::new(access_token_ttl),
+            store: Mutex::new(Store::default()),
+        }
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn user(&self, username: &str) -> Option<&MockUser> {
+        self.config.users.iter().find(|u| u.username == username)
+    }
+
+    /// Counts a request and takes the next fault queued for its endpoint.
+    pub fn hit(&self, key: &str) -> Option<Fault> {
+        let mut store = self.store();
+        *store.counts.entry(key.to_owned()).or_default() += 1;
+        store.faults.get_mut(key).and_then(VecDeque::pop_front)
+    }
+
+    pub fn count_also(&self, key: &str) {
+        *self.store().counts.entry(key.to_owned()).or_default() += 1;
+    }
+
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.store().counts.clone()
+    }
+
+    pub fn reset_counts(&self) {
+        self.store().counts.clear();
+    }
+
+    pub fn add_fault(&self, endpoint: &str, fault: Fault, times: usize) {
+        let mut store = self.store();
+        let queue = store.faults.entry(endpoint.to_owned()).or_default();
+        queue.extend(std::iter::repeat_n(fault, times));
+    }
+
+    pub fn clear_faults(&self) {
+        self.store().faults.clear();
+    }
+
+    pub fn is_client(&self, client_id: &str) -> bool {
+        client_id == self.config.client_id || client_id == self.config.public_client_id
+    }
+
+    pub fn redirect_allowed(&self, redirect_uri: &str) -> bool {
+        match &self.config.redirect_uris {
+            Some(list) => list.iter().any(|u| u == redirect_uri),
+            None => redirect_uri.starts_with("http://") || redirect_uri.starts_with("https://"),
+        }
+    }
+
+    pub fn issue_code(&self, code: AuthorizationCode) -> String {
+        let value = random_string(24);
+        self.store().codes.insert(value.clone(), code);
+        value
+    }
+
+    /// Removes a code: every code can be exchanged once.
+    pub fn take_code(&self, code: &str) -> Option<AuthorizationCode> {
+        self.store().codes.remove(code)
+    }
+
+    pub fn take_refresh_token(&self, token: &str) -> Option<Grant> {
+        self.store().refresh_tokens.remove(token)
+    }
+
+    /// Issues an access token (and a refresh token) for a grant: the token response body.
+    pub fn issue_tokens(&self, grant: Grant) -> Value {
+        let ttl = self.access_token_ttl.load(Ordering::Relaxed);
+        let access_token = random_string(24);
+        let expires = Instant::now() + Duration::from_secs(ttl.max(0) as u64);
+        let mut body = json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": ttl,
+            "scope": grant.scope,
+        });
+        let mut store = self.store();
+        store.access_tokens.insert(
+            access_token,
+            AccessGrant {
+                username: grant.username.clone(),
+                expires,
+            },
+        );
+        if self.config.issue_refresh_tokens {
+            let refresh_token = random_string(24);
+            body["refresh_token"] = Value::String(refresh_token.clone());
+            store.refresh_tokens.insert(refresh_token, grant);
+        }
+        body
+    }
+
+    /// The user behind a bearer token that is known and not expired.
+    pub fn user_for_access_token(&self, token: &str) -> Option<MockUser> {
+        let store = self.store();
+        let grant = store.access_tokens.get(token)?;
+        if grant.expires <= Instant::now() {
+            return None;
+        }
+        self.user(&grant.username).cloned()
+    }
+}
+
+/// RFC 7636 §4.6.
+pub fn pkce_matches(verifier: &str, challenge: &str, method: &str) -> bool {
+    match method {
+        "S256" => URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge,
+        "plain" => verifier == challenge,
+        _ => false,
+    }
+}

@@ -1,0 +1,184 @@
+//! What the engine needs to know of a provider, read from any object with the attributes of
+//! Flet's `OAuthProvider` (ours, Flet's own, or a subclass of either).
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use oauth2::ClientSecret;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use reqwest::RequestBuilder;
+
+use crate::errors::{Error, Result};
+use crate::runtime::DEFAULT_TIMEOUT;
+
+/// How the client authenticates at the token endpoint (RFC 7591 §2 names).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TokenEndpointAuthMethod {
+    ClientSecretPost,
+    ClientSecretBasic,
+    None,
+}
+
+impl TokenEndpointAuthMethod {
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "client_secret_post" => Ok(Self::ClientSecretPost),
+            "client_secret_basic" => Ok(Self::ClientSecretBasic),
+            "none" => Ok(Self::None),
+            other => Err(Error::Configuration(format!(
+                "token_endpoint_auth_method must be client_secret_post, client_secret_basic or none, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// The provider settings, copied out of the Python object once per service.
+pub struct ProviderConfig {
+    pub client_id: String,
+    pub client_secret: Option<ClientSecret>,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub redirect_url: String,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub code_verifier: Option<String>,
+    pub authorization_params: Vec<(String, String)>,
+    pub pkce: bool,
+    pub auth_method: TokenEndpointAuthMethod,
+    pub timeout: Duration,
+    pub allow_insecure_http: bool,
+}
+
+fn attr<'py>(provider: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match provider.getattr(name) {
+        Ok(v) if v.is_none() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyAttributeError>(provider.py()) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn text(provider: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<String>> {
+    attr(provider, name)?
+        .map(|v| {
+            v.extract::<String>().map_err(|_| {
+                Error::Configuration(format!("provider.{name} must be a string")).into()
+            })
+        })
+        .transpose()
+}
+
+fn required(provider: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    text(provider, name)?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::Configuration(format!("provider.{name} is required")).into())
+}
+
+/// Parses a timeout in seconds; `None` means the default.
+pub fn timeout_from(value: Option<f64>) -> Result<Duration> {
+    match value {
+        None => Ok(DEFAULT_TIMEOUT),
+        Some(secs) if secs.is_finite() && secs > 0.0 => Ok(Duration::from_secs_f64(secs)),
+        Some(_) => Err(Error::Configuration(
+            "timeout must be a positive number of seconds".into(),
+        )),
+    }
+}
+
+impl ProviderConfig {
+    pub fn from_py(provider: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let client_secret = text(provider, "client_secret")?
+            .filter(|s| !s.is_empty())
+            .map(ClientSecret::new);
+        let auth_method = match text(provider, "token_endpoint_auth_method")? {
+            Some(name) => TokenEndpointAuthMethod::parse(&name)?,
+            None => TokenEndpointAuthMethod::ClientSecretPost,
+        };
+        let mut authorization_params = Vec::new();
+        if let Some(params) = attr(provider, "authorization_params")? {
+            let params = params.cast_into::<PyDict>().map_err(|_| {
+                Error::Configuration("provider.authorization_params must be a dict".into())
+            })?;
+            for (k, v) in params.iter() {
+                authorization_params.push((k.str()?.to_string(), v.str()?.to_string()));
+            }
+        }
+        let timeout = attr(provider, "timeout")?
+            .map(|v| v.extract::<f64>())
+            .transpose()
+            .map_err(|_| Error::Configuration("provider.timeout must be a number".into()))?;
+        let flag = |name: &str, default: bool| -> PyResult<bool> {
+            Ok(match attr(provider, name)? {
+                Some(v) => v.is_truthy()?,
+                None => default,
+            })
+        };
+        Ok(ProviderConfig {
+            client_id: required(provider, "client_id")?,
+            client_secret,
+            authorization_endpoint: required(provider, "authorization_endpoint")?,
+            token_endpoint: required(provider, "token_endpoint")?,
+            redirect_url: required(provider, "redirect_url")?,
+            code_challenge: text(provider, "code_challenge")?,
+            code_challenge_method: text(provider, "code_challenge_method")?,
+            code_verifier: text(provider, "code_verifier")?,
+            authorization_params,
+            pkce: flag("pkce", true)?,
+            auth_method,
+            timeout: timeout_from(timeout)?,
+            allow_insecure_http: flag("allow_insecure_http", false)?,
+        })
+    }
+
+    /// Adds client authentication to a token endpoint request whose form is `form`.
+    pub fn authenticate(
+        &self,
+        request: RequestBuilder,
+        form: &mut Vec<(&'static str, String)>,
+    ) -> RequestBuilder {
+        let secret = self.client_secret.as_ref().map(|s| s.secret().clone());
+        match (self.auth_method, secret) {
+            (TokenEndpointAuthMethod::ClientSecretBasic, Some(secret)) => {
+                // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
+                let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let credentials = STANDARD.encode(format!("{}:{}", enc(&self.client_id), enc(&secret)));
+                request.header(reqwest::header::AUTHORIZATION, format!("Basic {credentials}"))
+            }
+            (TokenEndpointAuthMethod::ClientSecretPost, Some(secret)) => {
+                form.push(("client_id", self.client_id.clone()));
+                form.push(("client_secret", secret));
+                request
+            }
+            _ => {
+                form.push(("client_id", self.client_id.clone()));
+                request
+            }
+        }
+    }
+}
+
+/// The scope of a login, composed as Flet composes it (the caller's scope, the provider's
+/// scopes, then user and group scopes when they are fetched), without duplicates and without
+/// touching the caller's list.
+#[pyfunction]
+#[pyo3(signature = (scope, scopes, user_scopes, group_scopes))]
+pub fn compose_scope(
+    scope: Option<Vec<String>>,
+    scopes: Option<Vec<String>>,
+    user_scopes: Option<Vec<String>>,
+    group_scopes: Option<Vec<String>>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in [scope, scopes, user_scopes, group_scopes]
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}

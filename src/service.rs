@@ -1,0 +1,433 @@
+//! The engine of `AuthorizationService`: state and PKCE for each login, the code exchange,
+//! refresh shared by concurrent callers, and authenticated JSON requests for user data.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures_util::future::{BoxFuture, FutureExt, Shared};
+use oauth2::{CsrfToken, PkceCodeChallenge};
+use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use reqwest::Method;
+use serde_json::Value;
+use subtle::ConstantTimeEq;
+use url::Url;
+
+use crate::errors::{Error, Result};
+use crate::http::{self, check_url};
+use crate::json::PyJson;
+use crate::provider::ProviderConfig;
+use crate::runtime::{self, block_on, current_locals, py_future};
+use crate::token::{body_object, lock, oauth_error, parse_token_response, OAuthToken, TokenCell, TokenData};
+
+/// A token is refreshed this many seconds before it expires.
+pub const REFRESH_LEEWAY: f64 = 60.0;
+/// How long the `state` of a login stays valid.
+pub const STATE_TTL: Duration = Duration::from_secs(600);
+
+/// One login in progress: what the redirect must carry back and what the exchange must send.
+struct PendingLogin {
+    state: String,
+    issued: Instant,
+    state_checked: bool,
+    code_verifier: Option<String>,
+}
+
+/// A refresh in progress, awaited by every caller that needs it.
+type Flight = Shared<BoxFuture<'static, Result<()>>>;
+
+struct Inner {
+    provider: ProviderConfig,
+    scope: Vec<String>,
+    login: Mutex<Option<PendingLogin>>,
+    last_state: Mutex<Option<String>>,
+    token: Mutex<Option<TokenCell>>,
+    inflight: Mutex<Option<Flight>>,
+    on_token_update: Option<Arc<Py<PyAny>>>,
+}
+
+fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Inner {
+    fn authorization_url(&self) -> Result<(String, String)> {
+        let p = &self.provider;
+        let mut url = check_url(
+            "authorization_endpoint",
+            &p.authorization_endpoint,
+            p.allow_insecure_http,
+        )?;
+        let state = CsrfToken::new_random_len(24).secret().clone();
+        let (challenge, method, verifier) =
+            if p.code_challenge.is_some() || p.code_verifier.is_some() || !p.pkce {
+                (
+                    p.code_challenge.clone(),
+                    p.code_challenge_method.clone(),
+                    p.code_verifier.clone(),
+                )
+            } else {
+                let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+                (
+                    Some(challenge.as_str().to_owned()),
+                    Some(challenge.method().as_str().to_owned()),
+                    Some(verifier.secret().clone()),
+                )
+            };
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &p.client_id)
+                .append_pair("redirect_uri", &p.redirect_url);
+            if !self.scope.is_empty() {
+                query.append_pair("scope", &self.scope.join(" "));
+            }
+            query.append_pair("state", &state);
+            if let Some(c) = &challenge {
+                query.append_pair("code_challenge", c);
+            }
+            if let Some(m) = &method {
+                query.append_pair("code_challenge_method", m);
+            }
+            for (k, v) in &p.authorization_params {
+                query.append_pair(k, v);
+            }
+        }
+        *guard(&self.login) = Some(PendingLogin {
+            state: state.clone(),
+            issued: Instant::now(),
+            state_checked: false,
+            code_verifier: verifier,
+        });
+        *guard(&self.last_state) = Some(state.clone());
+        Ok((url.into(), state))
+    }
+
+    /// Accepts the `state` of a redirect once, within [`STATE_TTL`], compared in constant time.
+    fn check_state(&self, state: &str) -> Result<()> {
+        let mut login = guard(&self.login);
+        let Some(pending) = login.as_mut() else {
+            return Err(Error::StateMismatch("no login is waiting for a redirect".into()));
+        };
+        if pending.state_checked {
+            return Err(Error::StateMismatch("this state was already used".into()));
+        }
+        if pending.issued.elapsed() > STATE_TTL {
+            return Err(Error::StateMismatch("the login expired; start a new one".into()));
+        }
+        if !bool::from(pending.state.as_bytes().ct_eq(state.as_bytes())) {
+            return Err(Error::StateMismatch("the state does not match this login".into()));
+        }
+        pending.state_checked = true;
+        Ok(())
+    }
+
+    fn token_url(&self) -> Result<Url> {
+        let p = &self.provider;
+        check_url("token_endpoint", &p.token_endpoint, p.allow_insecure_http)
+    }
+
+    async fn post_token(&self, url: &Url, mut form: Vec<(&'static str, String)>) -> Result<TokenData> {
+        let request = http::request(Method::POST, url, self.provider.timeout)?;
+        let request = self.provider.authenticate(request, &mut form);
+        let response = http::send(request.form(&form), url).await?;
+        parse_token_response(&response)
+    }
+
+    async fn exchange(self: Arc<Self>, code: String, locals: Option<TaskLocals>) -> Result<TokenCell> {
+        let url = self.token_url()?;
+        let verifier = guard(&self.login)
+            .take()
+            .and_then(|p| p.code_verifier)
+            .or_else(|| self.provider.code_verifier.clone());
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code),
+            ("redirect_uri", self.provider.redirect_url.clone()),
+        ];
+        if let Some(v) = verifier {
+            form.push(("code_verifier", v));
+        }
+        let data = self.post_token(&url, form).await?;
+        log::info!(target: "flet_auth", "login: token issued by {}", http::display(&url));
+        let hooked = self.call_hook(&data, locals).await;
+        let cell: TokenCell = Arc::new(Mutex::new(data));
+        *guard(&self.token) = Some(cell.clone());
+        hooked.map(|_| cell)
+    }
+
+    async fn call_hook(&self, data: &TokenData, locals: Option<TaskLocals>) -> Result<()> {
+        match &self.on_token_update {
+            Some(hook) => call_hook(hook.clone(), data.clone(), locals).await,
+            None => Ok(()),
+        }
+    }
+
+    fn current(&self) -> Option<TokenCell> {
+        guard(&self.token).clone()
+    }
+
+    async fn get_token(self: Arc<Self>, locals: Option<TaskLocals>) -> Result<Option<TokenCell>> {
+        let Some(cell) = self.current() else {
+            return Ok(None);
+        };
+        let flight = {
+            let mut slot = guard(&self.inflight);
+            match slot.as_ref() {
+                Some(f) => f.clone(),
+                None => {
+                    if !lock(&cell).needs_refresh(REFRESH_LEEWAY) {
+                        return Ok(Some(cell));
+                    }
+                    let f = self.clone().start_refresh(cell.clone(), locals)?;
+                    *slot = Some(f.clone());
+                    f
+                }
+            }
+        };
+        flight.await?;
+        Ok(self.current())
+    }
+
+    /// Runs the refresh as its own task: a caller that goes away must not lose the answer,
+    /// which may carry a rotated refresh token.
+    fn start_refresh(self: Arc<Self>, cell: TokenCell, locals: Option<TaskLocals>) -> Result<Flight> {
+        let task = runtime::spawn(self.refresh(cell, locals))?;
+        Ok(async move {
+            task.await
+                .unwrap_or_else(|_| Err(Error::Transport("the refresh task failed".into())))
+        }
+        .boxed()
+        .shared())
+    }
+
+    async fn refresh(self: Arc<Self>, cell: TokenCell, locals: Option<TaskLocals>) -> Result<()> {
+        let answer = self.refresh_request(&cell).await;
+        let data = match answer {
+            Ok(data) => data,
+            Err(e) => {
+                guard(&self.inflight).take();
+                log::info!(target: "flet_auth", "refresh failed: {e}");
+                return Err(e);
+            }
+        };
+        let hooked = self.call_hook(&data, locals).await;
+        {
+            let mut slot = guard(&self.inflight);
+            *lock(&cell) = data;
+            slot.take();
+        }
+        log::info!(target: "flet_auth", "token refreshed");
+        hooked
+    }
+
+    async fn refresh_request(&self, cell: &TokenCell) -> Result<TokenData> {
+        let old = lock(cell).clone();
+        let Some(refresh_token) = old.refresh_token.clone() else {
+            return Ok(old);
+        };
+        let url = self.token_url()?;
+        let form = vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh_token),
+        ];
+        let mut new = self.post_token(&url, form).await?;
+        if new.refresh_token.is_none() {
+            new.refresh_token = old.refresh_token;
+        }
+        if new.scope.is_none() {
+            new.scope = old.scope;
+        }
+        if new.id_token.is_none() {
+            new.id_token = old.id_token;
+        }
+        Ok(new)
+    }
+}
+
+/// Hands a new token to the app's `on_token_update(token)`, sync or async, and waits for it.
+async fn call_hook(hook: Arc<Py<PyAny>>, data: TokenData, locals: Option<TaskLocals>) -> Result<()> {
+    let pending = tokio::task::spawn_blocking(move || {
+        Python::attach(|py| -> PyResult<Option<_>> {
+            let token = OAuthToken::new_shared(Arc::new(Mutex::new(data)));
+            let result = hook.bind(py).call1((token,))?;
+            if !result.hasattr("__await__")? {
+                return Ok(None);
+            }
+            match locals {
+                Some(locals) => Ok(Some(pyo3_async_runtimes::into_future_with_locals(
+                    &locals, result,
+                )?)),
+                None => {
+                    py.import("asyncio")?.call_method1("run", (result,))?;
+                    Ok(None)
+                }
+            }
+        })
+    })
+    .await
+    .map_err(|_| Error::Transport("the on_token_update hook could not run".into()))??;
+    if let Some(awaitable) = pending {
+        awaitable.await?;
+    }
+    Ok(())
+}
+
+/// GET a JSON document with a bearer token (user info, GitHub's API).
+pub async fn fetch_json(
+    url: String,
+    access_token: String,
+    timeout: Duration,
+    allow_insecure_http: bool,
+) -> Result<Value> {
+    let parsed = check_url("endpoint", &url, allow_insecure_http)?;
+    let request = http::request(Method::GET, &parsed, timeout)?.bearer_auth(access_token);
+    let response = http::send(request, &parsed).await?;
+    let body: Option<Value> = serde_json::from_slice(&response.body).ok();
+    if !response.is_success() {
+        if let Some(err) = body_object(&response).and_then(|m| oauth_error(&m, response.status)) {
+            return Err(err);
+        }
+        return Err(Error::HttpStatus {
+            status: response.status,
+            endpoint: response.endpoint,
+        });
+    }
+    body.ok_or_else(|| Error::InvalidResponse {
+        status: response.status,
+        endpoint: response.endpoint,
+        reason: "not JSON".into(),
+    })
+}
+
+/// The Rust half of `flet_auth.AuthorizationService`.
+#[pyclass(frozen, module = "flet_auth._core")]
+pub struct ServiceCore {
+    inner: Arc<Inner>,
+}
+
+impl ServiceCore {
+    fn access_token(&self) -> Result<String> {
+        self.inner
+            .current()
+            .map(|c| lock(&c).access_token.clone())
+            .ok_or_else(|| Error::Configuration("there is no token yet; log in first".into()))
+    }
+}
+
+fn wrap(cell: Option<TokenCell>) -> Option<OAuthToken> {
+    cell.map(OAuthToken::new_shared)
+}
+
+#[pymethods]
+impl ServiceCore {
+    #[new]
+    #[pyo3(signature = (provider, scope, on_token_update=None))]
+    fn new(provider: &Bound<'_, PyAny>, scope: Vec<String>, on_token_update: Option<Py<PyAny>>) -> PyResult<Self> {
+        crate::logging::refresh_levels();
+        Ok(ServiceCore {
+            inner: Arc::new(Inner {
+                provider: ProviderConfig::from_py(provider)?,
+                scope,
+                login: Mutex::new(None),
+                last_state: Mutex::new(None),
+                token: Mutex::new(None),
+                inflight: Mutex::new(None),
+                on_token_update: on_token_update.map(Arc::new),
+            }),
+        })
+    }
+
+    fn authorization_url(&self) -> PyResult<(String, String)> {
+        Ok(self.inner.authorization_url()?)
+    }
+
+    #[getter]
+    fn state(&self) -> Option<String> {
+        guard(&self.inner.last_state).clone()
+    }
+
+    fn check_state(&self, state: &str) -> PyResult<()> {
+        Ok(self.inner.check_state(state)?)
+    }
+
+    fn request_token<'py>(&self, py: Python<'py>, code: String) -> PyResult<Bound<'py, PyAny>> {
+        let locals = current_locals(py)?;
+        let fut = self.inner.clone().exchange(code, Some(locals));
+        py_future(py, async move { fut.await.map(OAuthToken::new_shared) })
+    }
+
+    fn request_token_sync(&self, py: Python<'_>, code: String) -> PyResult<OAuthToken> {
+        let fut = self.inner.clone().exchange(code, None);
+        block_on(py, async move { fut.await.map(OAuthToken::new_shared) })
+    }
+
+    fn get_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let locals = current_locals(py)?;
+        let fut = self.inner.clone().get_token(Some(locals));
+        py_future(py, async move { fut.await.map(wrap) })
+    }
+
+    fn get_token_sync(&self, py: Python<'_>) -> PyResult<Option<OAuthToken>> {
+        let fut = self.inner.clone().get_token(None);
+        block_on(py, async move { fut.await.map(wrap) })
+    }
+
+    /// The current token without refreshing it.
+    #[getter(token)]
+    fn current_token(&self) -> Option<OAuthToken> {
+        wrap(self.inner.current())
+    }
+
+    /// Sets the token from JSON written by `OAuthToken.to_json()`; no request is made.
+    fn load_token(&self, saved_token: &str) -> PyResult<()> {
+        let data = TokenData::from_json(saved_token)?;
+        *guard(&self.inner.token) = Some(Arc::new(Mutex::new(data)));
+        Ok(())
+    }
+
+    /// Forgets the token and any login in progress.
+    fn clear(&self) {
+        guard(&self.inner.token).take();
+        guard(&self.inner.login).take();
+    }
+
+    /// GET `url` with the current access token, under the provider's transport policy.
+    fn fetch_json<'py>(&self, py: Python<'py>, url: String) -> PyResult<Bound<'py, PyAny>> {
+        let token = self.access_token()?;
+        let p = &self.inner.provider;
+        let fut = fetch_json(url, token, p.timeout, p.allow_insecure_http);
+        py_future(py, async move { fut.await.map(PyJson) })
+    }
+
+    fn fetch_json_sync(&self, py: Python<'_>, url: String) -> PyResult<Py<PyAny>> {
+        let token = self.access_token()?;
+        let p = &self.inner.provider;
+        let value = block_on(py, fetch_json(url, token, p.timeout, p.allow_insecure_http))?;
+        Ok(PyJson(value).into_pyobject(py)?.unbind())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ServiceCore(client_id={:?}, has_token={})",
+            self.inner.provider.client_id,
+            self.inner.current().is_some()
+        )
+    }
+}
+
+/// GET a JSON document with a bearer token: `await fetch_json(url, access_token)`.
+#[pyfunction]
+#[pyo3(signature = (url, access_token, timeout=None, allow_insecure_http=false))]
+pub fn fetch_json_py<'py>(
+    py: Python<'py>,
+    url: String,
+    access_token: String,
+    timeout: Option<f64>,
+    allow_insecure_http: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let timeout = crate::provider::timeout_from(timeout)?;
+    let fut = fetch_json(url, access_token, timeout, allow_insecure_http);
+    py_future(py, async move { fut.await.map(PyJson) })
+}
