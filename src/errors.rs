@@ -75,7 +75,12 @@ enum Kind {
 
 /// name, parent (index into this table), extra builtin base, docstring.
 const KINDS: [(&str, Option<usize>, Option<&str>, &str); 9] = [
-    ("AuthError", None, None, "Base class of every flet_auth error."),
+    (
+        "AuthError",
+        None,
+        None,
+        "Base class of every flet_auth error.",
+    ),
     (
         "OAuthError",
         Some(0),
@@ -92,7 +97,7 @@ const KINDS: [(&str, Option<usize>, Option<&str>, &str); 9] = [
         "InvalidResponseError",
         Some(0),
         None,
-        "The provider answered with a body that cannot be used (not JSON, fields missing or mistyped).",
+        "The provider answered with a body that cannot be used (not JSON, fields missing).",
     ),
     (
         "TransportError",
@@ -150,7 +155,10 @@ fn types(py: Python<'_>) -> PyResult<&Vec<Py<PyType>>> {
                 attrs.set_item("error_description", py.None())?;
                 attrs.set_item("error_uri", py.None())?;
             }
-            if matches!(name, "OAuthError" | "HTTPStatusError" | "InvalidResponseError") {
+            if matches!(
+                name,
+                "OAuthError" | "HTTPStatusError" | "InvalidResponseError"
+            ) {
                 attrs.set_item("status", py.None())?;
             }
             let cls = type_fn.call1((name, PyTuple::new(py, bases)?, attrs))?;

@@ -11,8 +11,7 @@ use pyo3_log::{Caching, Logger, ResetHandle};
 static RESET: Mutex<Option<ResetHandle>> = Mutex::new(None);
 
 pub fn install(py: Python<'_>) -> PyResult<()> {
-    let logger = Logger::new(py, Caching::LoggersAndLevels)?
-        .filter(log::LevelFilter::Trace);
+    let logger = Logger::new(py, Caching::LoggersAndLevels)?.filter(log::LevelFilter::Trace);
     if let Ok(handle) = logger.install() {
         if let Ok(mut slot) = RESET.lock() {
             *slot = Some(handle);

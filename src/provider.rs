@@ -142,9 +142,15 @@ impl ProviderConfig {
         match (self.auth_method, secret) {
             (TokenEndpointAuthMethod::ClientSecretBasic, Some(secret)) => {
                 // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
-                let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-                let credentials = STANDARD.encode(format!("{}:{}", enc(&self.client_id), enc(&secret)));
-                request.header(reqwest::header::AUTHORIZATION, format!("Basic {credentials}"))
+                let enc = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
+                let credentials =
+                    STANDARD.encode(format!("{}:{}", enc(&self.client_id), enc(&secret)));
+                request.header(
+                    reqwest::header::AUTHORIZATION,
+                    format!("Basic {credentials}"),
+                )
             }
             (TokenEndpointAuthMethod::ClientSecretPost, Some(secret)) => {
                 form.push(("client_id", self.client_id.clone()));

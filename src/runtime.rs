@@ -223,7 +223,9 @@ where
                 }
             }
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(Error::Transport("the engine task ended without a result".into()).into())
+                return Err(
+                    Error::Transport("the engine task ended without a result".into()).into(),
+                )
             }
         }
     }

@@ -18,7 +18,9 @@ use crate::http::{self, check_url};
 use crate::json::PyJson;
 use crate::provider::ProviderConfig;
 use crate::runtime::{self, block_on, current_locals, py_future};
-use crate::token::{body_object, lock, oauth_error, parse_token_response, OAuthToken, TokenCell, TokenData};
+use crate::token::{
+    body_object, lock, oauth_error, parse_token_response, OAuthToken, TokenCell, TokenData,
+};
 
 /// A token is refreshed this many seconds before it expires.
 pub const REFRESH_LEEWAY: f64 = 60.0;
@@ -108,16 +110,22 @@ impl Inner {
     fn check_state(&self, state: &str) -> Result<()> {
         let mut login = guard(&self.login);
         let Some(pending) = login.as_mut() else {
-            return Err(Error::StateMismatch("no login is waiting for a redirect".into()));
+            return Err(Error::StateMismatch(
+                "no login is waiting for a redirect".into(),
+            ));
         };
         if pending.state_checked {
             return Err(Error::StateMismatch("this state was already used".into()));
         }
         if pending.issued.elapsed() > STATE_TTL {
-            return Err(Error::StateMismatch("the login expired; start a new one".into()));
+            return Err(Error::StateMismatch(
+                "the login expired; start a new one".into(),
+            ));
         }
         if !bool::from(pending.state.as_bytes().ct_eq(state.as_bytes())) {
-            return Err(Error::StateMismatch("the state does not match this login".into()));
+            return Err(Error::StateMismatch(
+                "the state does not match this login".into(),
+            ));
         }
         pending.state_checked = true;
         Ok(())
@@ -128,14 +136,22 @@ impl Inner {
         check_url("token_endpoint", &p.token_endpoint, p.allow_insecure_http)
     }
 
-    async fn post_token(&self, url: &Url, mut form: Vec<(&'static str, String)>) -> Result<TokenData> {
+    async fn post_token(
+        &self,
+        url: &Url,
+        mut form: Vec<(&'static str, String)>,
+    ) -> Result<TokenData> {
         let request = http::request(Method::POST, url, self.provider.timeout)?;
         let request = self.provider.authenticate(request, &mut form);
         let response = http::send(request.form(&form), url).await?;
         parse_token_response(&response)
     }
 
-    async fn exchange(self: Arc<Self>, code: String, locals: Option<TaskLocals>) -> Result<TokenCell> {
+    async fn exchange(
+        self: Arc<Self>,
+        code: String,
+        locals: Option<TaskLocals>,
+    ) -> Result<TokenCell> {
         let url = self.token_url()?;
         let verifier = guard(&self.login)
             .take()
@@ -192,7 +208,11 @@ impl Inner {
 
     /// Runs the refresh as its own task: a caller that goes away must not lose the answer,
     /// which may carry a rotated refresh token.
-    fn start_refresh(self: Arc<Self>, cell: TokenCell, locals: Option<TaskLocals>) -> Result<Flight> {
+    fn start_refresh(
+        self: Arc<Self>,
+        cell: TokenCell,
+        locals: Option<TaskLocals>,
+    ) -> Result<Flight> {
         let task = runtime::spawn(self.refresh(cell, locals))?;
         Ok(async move {
             task.await
@@ -247,7 +267,11 @@ impl Inner {
 }
 
 /// Hands a new token to the app's `on_token_update(token)`, sync or async, and waits for it.
-async fn call_hook(hook: Arc<Py<PyAny>>, data: TokenData, locals: Option<TaskLocals>) -> Result<()> {
+async fn call_hook(
+    hook: Arc<Py<PyAny>>,
+    data: TokenData,
+    locals: Option<TaskLocals>,
+) -> Result<()> {
     let pending = tokio::task::spawn_blocking(move || {
         Python::attach(|py| -> PyResult<Option<_>> {
             let token = OAuthToken::new_shared(Arc::new(Mutex::new(data)));
@@ -324,7 +348,11 @@ fn wrap(cell: Option<TokenCell>) -> Option<OAuthToken> {
 impl ServiceCore {
     #[new]
     #[pyo3(signature = (provider, scope, on_token_update=None))]
-    fn new(provider: &Bound<'_, PyAny>, scope: Vec<String>, on_token_update: Option<Py<PyAny>>) -> PyResult<Self> {
+    fn new(
+        provider: &Bound<'_, PyAny>,
+        scope: Vec<String>,
+        on_token_update: Option<Py<PyAny>>,
+    ) -> PyResult<Self> {
         crate::logging::refresh_levels();
         Ok(ServiceCore {
             inner: Arc::new(Inner {
@@ -430,4 +458,134 @@ pub fn fetch_json_py<'py>(
     let timeout = crate::provider::timeout_from(timeout)?;
     let fut = fetch_json(url, access_token, timeout, allow_insecure_http);
     py_future(py, async move { fut.await.map(PyJson) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    use std::collections::HashMap;
+
+    fn provider(pkce: bool) -> ProviderConfig {
+        ProviderConfig {
+            client_id: "client".into(),
+            client_secret: None,
+            authorization_endpoint: "https://idp.invalid/authorize?prompt=login".into(),
+            token_endpoint: "https://idp.invalid/token".into(),
+            redirect_url: "http://127.0.0.1:8550/cb".into(),
+            code_challenge: None,
+            code_challenge_method: None,
+            code_verifier: None,
+            authorization_params: vec![("audience".into(), "api".into())],
+            pkce,
+            auth_method: crate::provider::TokenEndpointAuthMethod::None,
+            timeout: Duration::from_secs(1),
+            allow_insecure_http: false,
+        }
+    }
+
+    fn inner(pkce: bool) -> Inner {
+        Inner {
+            provider: provider(pkce),
+            scope: vec!["openid".into(), "email".into()],
+            login: Mutex::new(None),
+            last_state: Mutex::new(None),
+            token: Mutex::new(None),
+            inflight: Mutex::new(None),
+            on_token_update: None,
+        }
+    }
+
+    fn query(url: &str) -> HashMap<String, String> {
+        Url::parse(url)
+            .map(|u| u.query_pairs().into_owned().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn authorization_url_carries_state_and_a_pkce_s256_challenge_of_the_verifier() {
+        let service = inner(true);
+        let (url, state) = service.authorization_url().expect("url");
+        let q = query(&url);
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["scope"], "openid email");
+        assert_eq!(q["state"], state);
+        assert_eq!(q["prompt"], "login");
+        assert_eq!(q["audience"], "api");
+        assert_eq!(q["code_challenge_method"], "S256");
+        let verifier = guard(&service.login)
+            .as_ref()
+            .and_then(|p| p.code_verifier.clone())
+            .expect("a verifier");
+        assert!(verifier.len() >= 43);
+        let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        assert_eq!(q["code_challenge"], expected);
+    }
+
+    #[test]
+    fn every_login_gets_fresh_state_and_verifier_of_at_least_128_bits() {
+        let service = inner(true);
+        let (url1, state1) = service.authorization_url().expect("url");
+        let (url2, state2) = service.authorization_url().expect("url");
+        assert_ne!(state1, state2);
+        assert!(
+            URL_SAFE_NO_PAD
+                .decode(&state1)
+                .map(|b| b.len())
+                .unwrap_or(0)
+                >= 16
+        );
+        assert_ne!(
+            query(&url1)["code_challenge"],
+            query(&url2)["code_challenge"]
+        );
+    }
+
+    #[test]
+    fn pkce_can_be_turned_off() {
+        let (url, _) = inner(false).authorization_url().expect("url");
+        assert!(!query(&url).contains_key("code_challenge"));
+    }
+
+    #[test]
+    fn state_is_accepted_once() {
+        let service = inner(true);
+        let (_, state) = service.authorization_url().expect("url");
+        assert!(matches!(
+            service.check_state("forged"),
+            Err(Error::StateMismatch(_))
+        ));
+        assert!(service.check_state(&state).is_ok());
+        assert!(matches!(
+            service.check_state(&state),
+            Err(Error::StateMismatch(_))
+        ));
+    }
+
+    #[test]
+    fn expired_state_is_refused() {
+        let service = inner(true);
+        let (_, state) = service.authorization_url().expect("url");
+        if let Some(p) = guard(&service.login).as_mut() {
+            p.issued = Instant::now() - STATE_TTL - Duration::from_secs(1);
+        }
+        assert!(matches!(
+            service.check_state(&state),
+            Err(Error::StateMismatch(_))
+        ));
+    }
+
+    #[test]
+    fn plain_http_authorization_endpoint_off_loopback_is_refused() {
+        let mut service = inner(true);
+        service.provider.authorization_endpoint = "http://idp.invalid/authorize".into();
+        assert!(matches!(
+            service.authorization_url(),
+            Err(Error::InsecureTransport(_))
+        ));
+        service.provider.authorization_endpoint = "http://127.0.0.1:9/authorize".into();
+        assert!(service.authorization_url().is_ok());
+    }
 }

@@ -552,10 +552,30 @@ mod tests {
         let cases = [
             (500, "text/html", "<html>oops</html>", "HttpStatus"),
             (200, "text/html", "<html>login</html>", "InvalidResponse"),
-            (200, "application/json", "{\"access_token\":", "InvalidResponse"),
-            (200, "application/json", "{\"token_type\":\"bearer\"}", "InvalidResponse"),
-            (200, "application/json", "{\"access_token\":\"t\",\"expires_in\":\"soon\"}", "InvalidResponse"),
-            (400, "application/json", "{\"error\":\"invalid_grant\"}", "OAuth"),
+            (
+                200,
+                "application/json",
+                "{\"access_token\":",
+                "InvalidResponse",
+            ),
+            (
+                200,
+                "application/json",
+                "{\"token_type\":\"bearer\"}",
+                "InvalidResponse",
+            ),
+            (
+                200,
+                "application/json",
+                "{\"access_token\":\"t\",\"expires_in\":\"soon\"}",
+                "InvalidResponse",
+            ),
+            (
+                400,
+                "application/json",
+                "{\"error\":\"invalid_grant\"}",
+                "OAuth",
+            ),
         ];
         for (status, ct, body, kind) in cases {
             let got = parse_token_response(&response(status, ct, body));

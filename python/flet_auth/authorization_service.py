@@ -12,7 +12,7 @@ from flet_auth.user import User
 
 __all__ = ["AuthorizationService"]
 
-TokenUpdateHook = Callable[[OAuthToken], Union[None, Awaitable[None]]]
+TokenUpdateHook = Callable[[OAuthToken], Union[Awaitable[None], None]]
 
 
 class AuthorizationService(Authorization):

@@ -43,7 +43,10 @@ fn users_from_py(users: &Bound<'_, PyDict>) -> PyResult<Vec<MockUser>> {
         let name: String = name.extract()?;
         let text: String = dumps.call1((claims,))?.extract()?;
         let Ok(Value::Object(mut claims)) = serde_json::from_str::<Value>(&text) else {
-            return Err(Error::Configuration(format!("the claims of user {name:?} must be a dict")).into());
+            return Err(Error::Configuration(format!(
+                "the claims of user {name:?} must be a dict"
+            ))
+            .into());
         };
         let id = match claims.remove("id") {
             Some(Value::Number(n)) => n.as_u64().unwrap_or(1001 + i as u64),
@@ -60,26 +63,25 @@ fn users_from_py(users: &Bound<'_, PyDict>) -> PyResult<Vec<MockUser>> {
 impl MockServerCore {
     fn running<T>(&self, f: impl FnOnce(&Running) -> T) -> PyResult<T> {
         let guard = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        guard
-            .as_ref()
-            .map(f)
-            .ok_or_else(|| Error::Configuration("the server is not running; call start()".into()).into())
+        guard.as_ref().map(f).ok_or_else(|| {
+            Error::Configuration("the server is not running; call start()".into()).into()
+        })
     }
 }
 
 #[pymethods]
 impl MockServerCore {
     #[new]
-    #[pyo3(signature = (port=0, *, users=None, client_id="mock-client".to_owned(), client_secret=None,
-                        public_client_id="mock-public-client".to_owned(), access_token_ttl=3600,
+    #[pyo3(signature = (port=0, *, users=None, client_id=None, client_secret=None,
+                        public_client_id=None, access_token_ttl=3600,
                         refresh_tokens=true, login_form=false, redirect_uris=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         port: u16,
         users: Option<&Bound<'_, PyDict>>,
-        client_id: String,
+        client_id: Option<String>,
         client_secret: Option<String>,
-        public_client_id: String,
+        public_client_id: Option<String>,
         access_token_ttl: i64,
         refresh_tokens: bool,
         login_form: bool,
@@ -90,9 +92,9 @@ impl MockServerCore {
             None => default_users(),
         };
         let config = Config {
-            client_id,
+            client_id: client_id.unwrap_or_else(|| "mock-client".into()),
             client_secret: client_secret.unwrap_or_else(|| random_string(24)),
-            public_client_id,
+            public_client_id: public_client_id.unwrap_or_else(|| "mock-public-client".into()),
             redirect_uris,
             users,
             login_form,
@@ -127,18 +129,29 @@ impl MockServerCore {
                 log::warn!(target: "flet_auth.testing", "mock provider stopped: {e}");
             }
         });
-        *slot = Some(Running { addr, shutdown, task });
+        *slot = Some(Running {
+            addr,
+            shutdown,
+            task,
+        });
         Ok(())
     }
 
     /// Stops serving; waits up to 3 s for answers in progress.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        let running = self.running.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(Running { shutdown, task, .. }) = running {
             let _ = shutdown.send(());
             let abort = task.abort_handle();
             block_on(py, async move {
-                if tokio::time::timeout(Duration::from_secs(3), task).await.is_err() {
+                if tokio::time::timeout(Duration::from_secs(3), task)
+                    .await
+                    .is_err()
+                {
                     abort.abort();
                 }
                 Ok(())
@@ -149,7 +162,10 @@ impl MockServerCore {
 
     #[getter]
     fn running_flag(&self) -> bool {
-        self.running.lock().unwrap_or_else(PoisonError::into_inner).is_some()
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
     }
 
     /// Base URL, `http://127.0.0.1:PORT`.
@@ -180,7 +196,12 @@ impl MockServerCore {
 
     #[getter]
     fn users(&self) -> Vec<String> {
-        self.state.config.users.iter().map(|u| u.username.clone()).collect()
+        self.state
+            .config
+            .users
+            .iter()
+            .map(|u| u.username.clone())
+            .collect()
     }
 
     /// Lifetime in seconds of the access tokens issued from now on.
@@ -191,7 +212,9 @@ impl MockServerCore {
 
     #[setter]
     fn set_access_token_ttl(&self, seconds: i64) {
-        self.state.access_token_ttl.store(seconds, Ordering::Relaxed);
+        self.state
+            .access_token_ttl
+            .store(seconds, Ordering::Relaxed);
     }
 
     /// Follows an authorization URL as `user` would in a browser, approving (or denying) it,
@@ -297,6 +320,9 @@ impl MockServerCore {
 
     fn __repr__(&self) -> String {
         let url = self.url().unwrap_or_else(|_| "not running".into());
-        format!("MockOAuthServer({url}, client_id={:?})", self.state.config.client_id)
+        format!(
+            "MockOAuthServer({url}, client_id={:?})",
+            self.state.config.client_id
+        )
     }
 }

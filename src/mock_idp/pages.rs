@@ -12,7 +12,8 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}\
+const STYLE: &str =
+    "body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}\
 button{font-size:1rem;padding:.5rem 1.5rem;margin-right:.5rem}select{font-size:1rem;padding:.3rem}";
 
 /// The consent page: every authorization parameter is carried as a hidden field.
@@ -20,7 +21,13 @@ pub fn login_form(users: &[MockUser], params: &HashMap<String, String>) -> Strin
     let hidden: String = params
         .iter()
         .filter(|(k, _)| k.as_str() != "username" && k.as_str() != "decision")
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
         .collect();
     let options: String = users
         .iter()

@@ -1,6 +1,9 @@
 //! The local provider's HTTP endpoints: authorization (automatic or an HTML form), token,
 //! userinfo, and GitHub's `/user`, `/user/emails`, `/user/teams`.
 
+// Checks return the HTTP answer to send as their error; its size does not matter here.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -27,7 +30,10 @@ pub fn router(state: Shared) -> Router {
         .route("/authorize", get(authorize_page).post(authorize_decision))
         .route("/token", axum::routing::post(token))
         // GitHub's paths, so that GitHubOAuthProvider(base_url=...) works unchanged.
-        .route("/login/oauth/authorize", get(authorize_page).post(authorize_decision))
+        .route(
+            "/login/oauth/authorize",
+            get(authorize_page).post(authorize_decision),
+        )
         .route("/login/oauth/access_token", axum::routing::post(token))
         .route("/userinfo", get(userinfo))
         .route("/user", get(github_user))
@@ -45,14 +51,25 @@ async fn fault(state: &MockState, endpoint: &str) -> Option<Response> {
     if fault.close {
         let parts: Vec<Result<Bytes, std::io::Error>> = vec![
             Ok(Bytes::from_static(b"{\"access_token\":\"")),
-            Err(std::io::Error::other("connection closed by fault injection")),
+            Err(std::io::Error::other(
+                "connection closed by fault injection",
+            )),
         ];
         let body = Body::from_stream(futures_util::stream::iter(parts));
         return Some(([(CONTENT_TYPE, "application/json")], body).into_response());
     }
     let status = StatusCode::from_u16(fault.status?).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let content_type = fault.content_type.unwrap_or_else(|| "application/json".into());
-    Some((status, [(CONTENT_TYPE, content_type)], fault.body.unwrap_or_default()).into_response())
+    let content_type = fault
+        .content_type
+        .unwrap_or_else(|| "application/json".into());
+    Some(
+        (
+            status,
+            [(CONTENT_TYPE, content_type)],
+            fault.body.unwrap_or_default(),
+        )
+            .into_response(),
+    )
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -86,12 +103,18 @@ fn check_client(state: &MockState, params: &Params) -> Result<(String, String), 
     }
     let redirect_uri = params.get("redirect_uri").cloned().unwrap_or_default();
     if !state.redirect_allowed(&redirect_uri) {
-        return Err(bad_request("redirect_uri is not registered for this client"));
+        return Err(bad_request(
+            "redirect_uri is not registered for this client",
+        ));
     }
     Ok((client_id, redirect_uri))
 }
 
-async fn authorize_page(State(state): State<Shared>, headers: HeaderMap, Query(params): Query<Params>) -> Response {
+async fn authorize_page(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Response {
     if let Some(r) = fault(&state, "authorize").await {
         return r;
     }
@@ -99,15 +122,27 @@ async fn authorize_page(State(state): State<Shared>, headers: HeaderMap, Query(p
         Ok(ok) => ok,
         Err(r) => return r,
     };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     match header("x-mock-user") {
         Some(username) => {
             let allow = header("x-mock-decision").as_deref() != Some("deny");
             decide(&state, &params, &redirect_uri, &username, allow)
         }
-        None if state.config.login_form => Html(pages::login_form(&state.config.users, &params)).into_response(),
+        None if state.config.login_form => {
+            Html(pages::login_form(&state.config.users, &params)).into_response()
+        }
         None => {
-            let first = state.config.users.first().map(|u| u.username.clone()).unwrap_or_default();
+            let first = state
+                .config
+                .users
+                .first()
+                .map(|u| u.username.clone())
+                .unwrap_or_default();
             decide(&state, &params, &redirect_uri, &first, true)
         }
     }
@@ -124,7 +159,13 @@ async fn authorize_decision(State(state): State<Shared>, Form(params): Form<Para
     decide(&state, &params, &redirect_uri, &username, allow)
 }
 
-fn decide(state: &MockState, params: &Params, redirect_uri: &str, username: &str, allow: bool) -> Response {
+fn decide(
+    state: &MockState,
+    params: &Params,
+    redirect_uri: &str,
+    username: &str,
+    allow: bool,
+) -> Response {
     let state_param = params.get("state").map(String::as_str);
     let error = |code: &str, description: &str| {
         let mut pairs = vec![("error", code), ("error_description", description)];
@@ -137,14 +178,20 @@ fn decide(state: &MockState, params: &Params, redirect_uri: &str, username: &str
         return error("access_denied", "The user denied the request");
     }
     if params.get("response_type").map(String::as_str) != Some("code") {
-        return error("unsupported_response_type", "Only response_type=code is supported");
+        return error(
+            "unsupported_response_type",
+            "Only response_type=code is supported",
+        );
     }
     if state.user(username).is_none() {
         return bad_request("unknown user");
     }
     let client_id = params.get("client_id").cloned().unwrap_or_default();
     let code_challenge = params.get("code_challenge").map(|c| {
-        let method = params.get("code_challenge_method").cloned().unwrap_or_else(|| "plain".into());
+        let method = params
+            .get("code_challenge_method")
+            .cloned()
+            .unwrap_or_else(|| "plain".into());
         (c.clone(), method)
     });
     if code_challenge.is_none() && client_id == state.config.public_client_id {
@@ -166,8 +213,18 @@ fn decide(state: &MockState, params: &Params, redirect_uri: &str, username: &str
 }
 
 /// The client a token request authenticates as (RFC 6749 §2.3): HTTP Basic or form fields.
-fn authenticate_client(state: &MockState, headers: &HeaderMap, form: &Params) -> Result<String, Response> {
-    let invalid = || oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed");
+fn authenticate_client(
+    state: &MockState,
+    headers: &HeaderMap,
+    form: &Params,
+) -> Result<String, Response> {
+    let invalid = || {
+        oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
+        )
+    };
     let basic = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -177,7 +234,12 @@ fn authenticate_client(state: &MockState, headers: &HeaderMap, form: &Params) ->
     let (client_id, secret) = match basic {
         Some(pair) => {
             let (id, secret) = pair.split_once(':').ok_or_else(invalid)?;
-            let decode = |s: &str| url::form_urlencoded::parse(format!("v={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("v={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
             (decode(id), Some(decode(secret)))
         }
         None => (
@@ -198,7 +260,11 @@ fn authenticate_client(state: &MockState, headers: &HeaderMap, form: &Params) ->
     }
 }
 
-async fn token(State(state): State<Shared>, headers: HeaderMap, Form(form): Form<Params>) -> Response {
+async fn token(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<Params>,
+) -> Response {
     if let Some(r) = fault(&state, "token").await {
         return r;
     }
@@ -242,7 +308,11 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, Form(form): Form
             grant
         }
         _ => {
-            return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Use authorization_code or refresh_token")
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Use authorization_code or refresh_token",
+            )
         }
     };
     let body = state.issue_tokens(grant);
@@ -254,7 +324,11 @@ fn bearer_user(state: &MockState, headers: &HeaderMap) -> Result<MockUser, Respo
     headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).or_else(|| v.strip_prefix("token ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .or_else(|| v.strip_prefix("token "))
+        })
         .and_then(|token| state.user_for_access_token(token.trim()))
         .ok_or_else(|| {
             let body = json!({"error": "invalid_token", "message": "Bad credentials"});
@@ -267,7 +341,12 @@ fn bearer_user(state: &MockState, headers: &HeaderMap) -> Result<MockUser, Respo
         })
 }
 
-async fn user_document(state: Shared, headers: HeaderMap, endpoint: &str, doc: fn(&MockUser) -> Value) -> Response {
+async fn user_document(
+    state: Shared,
+    headers: HeaderMap,
+    endpoint: &str,
+    doc: fn(&MockUser) -> Value,
+) -> Response {
     if let Some(r) = fault(&state, endpoint).await {
         return r;
     }

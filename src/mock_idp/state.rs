@@ -177,7 +177,14 @@ pub struct MockState {
 }
 
 /// Endpoint names for counters and faults.
-pub const ENDPOINTS: [&str; 6] = ["authorize", "token", "userinfo", "user", "user_emails", "user_teams"];
+pub const ENDPOINTS: [&str; 6] = [
+    "authorize",
+    "token",
+    "userinfo",
+    "user",
+    "user_emails",
+    "user_teams",
+];
 
 impl MockState {
     pub fn new(config: Config, access_token_ttl: i64) -> MockState {
@@ -295,5 +302,19 @@ pub fn pkce_matches(verifier: &str, challenge: &str, method: &str) -> bool {
         "S256" => URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge,
         "plain" => verifier == challenge,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_s256_matches_rfc7636_appendix_b() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(pkce_matches(verifier, challenge, "S256"));
+        assert!(!pkce_matches("other", challenge, "S256"));
+        assert!(!pkce_matches(verifier, challenge, "unknown"));
     }
 }

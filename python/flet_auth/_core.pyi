@@ -1,0 +1,197 @@
+"""Type stubs of the Rust engine, `flet_auth._core`."""
+
+import builtins
+from collections.abc import Awaitable
+from typing import Any, Callable, Optional, Union
+
+from typing_extensions import disjoint_base, final
+
+__all__ = [
+    "AuthError",
+    "ConfigurationError",
+    "HTTPStatusError",
+    "InsecureTransportError",
+    "InvalidResponseError",
+    "MockServerCore",
+    "OAuthError",
+    "OAuthToken",
+    "ServiceCore",
+    "StateMismatchError",
+    "TimeoutError",
+    "TransportError",
+    "__version__",
+    "compose_scope",
+    "fetch_json",
+]
+
+__version__: str
+
+class AuthError(Exception):
+    """Base class of every flet_auth error."""
+
+class OAuthError(AuthError):
+    """The provider answered with an OAuth error; see `error`, `error_description`, `status`."""
+
+    error: str
+    error_description: Optional[str]
+    error_uri: Optional[str]
+    status: Optional[int]
+
+class HTTPStatusError(AuthError):
+    """The provider answered with a non-success HTTP status and no OAuth error body."""
+
+    status: Optional[int]
+
+class InvalidResponseError(AuthError):
+    """The provider answered with a body that cannot be used (not JSON, fields missing)."""
+
+    status: Optional[int]
+
+class TransportError(AuthError):
+    """The request did not complete: connection refused or closed, TLS or DNS failure."""
+
+class TimeoutError(TransportError, builtins.TimeoutError):
+    """The provider did not answer within the timeout."""
+
+class InsecureTransportError(AuthError):
+    """An endpoint uses plain HTTP off loopback and the provider does not allow it."""
+
+class StateMismatchError(AuthError):
+    """The `state` of a redirect is unknown, already used or expired."""
+
+class ConfigurationError(AuthError, ValueError):
+    """The provider or a call is configured wrongly."""
+
+@final
+class OAuthToken:
+    """OAuth token, as Flet's `flet.auth.OAuthToken`: same constructor, attributes and JSON."""
+
+    access_token: str
+    scope: Optional[list[str]]
+    token_type: Optional[str]
+    expires_in: Optional[Union[int, float]]
+    expires_at: Optional[Union[int, float]]
+    refresh_token: Optional[str]
+    id_token: Optional[str]
+    def __new__(
+        cls,
+        access_token: str,
+        scope: Optional[list[str]] = None,
+        token_type: Optional[str] = None,
+        expires_in: Optional[Union[int, float]] = None,
+        expires_at: Optional[Union[int, float]] = None,
+        refresh_token: Optional[str] = None,
+        id_token: Optional[str] = None,
+    ) -> OAuthToken: ...
+    def to_json(self) -> str:
+        """Compact JSON with the `None` fields left out, as Flet writes it."""
+    @staticmethod
+    def from_json(data: Union[str, bytes]) -> OAuthToken:
+        """Reads JSON written by `to_json` (ours or Flet's)."""
+
+@final
+class ServiceCore:
+    """The Rust half of `flet_auth.AuthorizationService`."""
+
+    def __new__(
+        cls,
+        provider: Any,
+        scope: list[str],
+        on_token_update: Optional[Callable[[OAuthToken], Any]] = None,
+    ) -> ServiceCore: ...
+    def authorization_url(self) -> tuple[str, str]: ...
+    @property
+    def state(self) -> Optional[str]: ...
+    def check_state(self, state: str) -> None: ...
+    def request_token(self, code: str) -> Awaitable[OAuthToken]: ...
+    def request_token_sync(self, code: str) -> OAuthToken: ...
+    def get_token(self) -> Awaitable[Optional[OAuthToken]]: ...
+    def get_token_sync(self) -> Optional[OAuthToken]: ...
+    @property
+    def token(self) -> Optional[OAuthToken]:
+        """The current token without refreshing it."""
+    def load_token(self, saved_token: str) -> None:
+        """Sets the token from JSON written by `OAuthToken.to_json()`; no request is made."""
+    def clear(self) -> None:
+        """Forgets the token and any login in progress."""
+    def fetch_json(self, url: str) -> Awaitable[Any]:
+        """GET `url` with the current access token, under the provider's transport policy."""
+    def fetch_json_sync(self, url: str) -> Any: ...
+
+@disjoint_base
+class MockServerCore:
+    """The engine of `flet_auth.testing.MockOAuthServer`."""
+
+    access_token_ttl: int
+    def __new__(
+        cls,
+        port: int = 0,
+        *,
+        users: Optional[dict[str, dict[str, Any]]] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        public_client_id: Optional[str] = None,
+        access_token_ttl: int = 3600,
+        refresh_tokens: bool = True,
+        login_form: bool = False,
+        redirect_uris: Optional[list[str]] = None,
+    ) -> MockServerCore: ...
+    def start(self) -> None:
+        """Binds 127.0.0.1 (port 0 picks a free port) and serves in the background."""
+    def stop(self) -> None:
+        """Stops serving; waits up to 3 s for answers in progress."""
+    @property
+    def running_flag(self) -> bool: ...
+    @property
+    def url(self) -> str:
+        """Base URL, `http://127.0.0.1:PORT`."""
+    @property
+    def port(self) -> int: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def public_client_id(self) -> str: ...
+    @property
+    def users(self) -> list[str]: ...
+    def authorize(
+        self, authorization_url: str, user: Optional[str] = None, approve: bool = True
+    ) -> dict[str, str]:
+        """Follows an authorization URL as `user` would in a browser, approving (or denying) it,
+        and returns the query of the redirect: `code` and `state`, or `error`."""
+    def fail(
+        self,
+        endpoint: str,
+        status: Optional[int] = None,
+        body: Optional[str] = None,
+        *,
+        content_type: Optional[str] = None,
+        delay: Optional[float] = None,
+        close: bool = False,
+        times: int = 1,
+    ) -> None:
+        """Answers the next `times` requests of `endpoint` with a fault instead of the normal
+        answer: `status` and `body`, after `delay` seconds, or a connection closed mid-answer.
+        A fault with only a `delay` slows the normal answer down."""
+    def clear_faults(self) -> None: ...
+    def counts(self) -> dict[str, int]:
+        """Requests received per endpoint (and per grant type: `token.refresh_token`, ...)."""
+    def count(self, endpoint: str) -> int: ...
+    def reset_counts(self) -> None: ...
+
+def compose_scope(
+    scope: Optional[list[str]],
+    scopes: Optional[list[str]],
+    user_scopes: Optional[list[str]],
+    group_scopes: Optional[list[str]],
+) -> list[str]:
+    """The scope of a login, composed as Flet composes it, without duplicates."""
+
+def fetch_json(
+    url: str,
+    access_token: str,
+    timeout: Optional[float] = None,
+    allow_insecure_http: bool = False,
+) -> Awaitable[Any]:
+    """GET a JSON document with a bearer token: `await fetch_json(url, access_token)`."""
