@@ -63,6 +63,8 @@ class MockOAuthServer(MockServerCore):
     ) -> OAuthProvider:
         """An `OAuthProvider` for this server: the confidential client, or the public one."""
         settings.setdefault("scopes", ["openid", "profile", "email"])
+        settings.setdefault("user_endpoint", self.userinfo_endpoint)
+        settings.setdefault("user_id_fn", lambda u: u["sub"])
         if public:
             settings.setdefault("token_endpoint_auth_method", "none")
         return OAuthProvider(
@@ -71,8 +73,6 @@ class MockOAuthServer(MockServerCore):
             authorization_endpoint=self.authorization_endpoint,
             token_endpoint=self.token_endpoint,
             redirect_url=redirect_url,
-            user_endpoint=self.userinfo_endpoint,
-            user_id_fn=lambda u: u["sub"],
             **settings,
         )
 
