@@ -25,7 +25,8 @@ def test_the_wheel_is_abi3_and_carries_stubs_and_the_pytest_plugin(wheel: Path) 
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-        assert "flet_auth = flet_auth.testing" in zf.read(entry_points).decode()
+        lines = zf.read(entry_points).decode().replace(" ", "").splitlines()
+        assert lines[lines.index("[pytest11]") + 1] == "flet_auth=flet_auth.testing"
     for needed in ["flet_auth/_core.pyi", "flet_auth/py.typed", "flet_auth/testing.py"]:
         assert needed in names
     assert any(n.startswith("flet_auth/_core.") and n.endswith(".so") for n in names)
