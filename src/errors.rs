@@ -41,6 +41,8 @@ pub enum Error {
     StateMismatch(String),
     #[error("{0}")]
     Configuration(String),
+    #[error("{0}")]
+    InvalidToken(String),
     /// An exception raised by Python code the engine called (a hook); re-raised as it is.
     #[error("a Python callback failed")]
     Python(Arc<PyErr>),
@@ -71,10 +73,11 @@ enum Kind {
     InsecureTransport,
     StateMismatch,
     Configuration,
+    InvalidToken,
 }
 
 /// name, parent (index into this table), extra builtin base, docstring.
-const KINDS: [(&str, Option<usize>, Option<&str>, &str); 9] = [
+const KINDS: [(&str, Option<usize>, Option<&str>, &str); 10] = [
     (
         "AuthError",
         None,
@@ -128,6 +131,12 @@ const KINDS: [(&str, Option<usize>, Option<&str>, &str); 9] = [
         Some(0),
         Some("ValueError"),
         "The provider or a call is configured wrongly.",
+    ),
+    (
+        "InvalidToken",
+        Some(0),
+        Some("ValueError"),
+        "Encrypted data cannot be decrypted: wrong key, damaged or not encrypted data.",
     ),
 ];
 
@@ -197,6 +206,7 @@ impl Error {
             Error::InsecureTransport(_) => Kind::InsecureTransport,
             Error::StateMismatch(_) => Kind::StateMismatch,
             Error::Configuration(_) => Kind::Configuration,
+            Error::InvalidToken(_) => Kind::InvalidToken,
             Error::Python(_) => Kind::Auth,
         }
     }

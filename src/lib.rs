@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+pub mod crypto;
 pub mod errors;
 pub mod http;
 pub mod json;
@@ -22,6 +23,11 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mock_idp::MockServerCore>()?;
     m.add_function(wrap_pyfunction!(provider::compose_scope, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(crypto::encrypt, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::decrypt, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::encrypt_fernet, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::encrypt_aes_gcm_256, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::decrypt_aes_gcm_256, m)?)?;
     let fetch = wrap_pyfunction!(service::fetch_json_py, m)?;
     m.add("fetch_json", fetch)?;
     Ok(())

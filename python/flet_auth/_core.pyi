@@ -12,6 +12,7 @@ __all__ = [
     "HTTPStatusError",
     "InsecureTransportError",
     "InvalidResponseError",
+    "InvalidToken",
     "MockServerCore",
     "OAuthError",
     "OAuthToken",
@@ -21,6 +22,11 @@ __all__ = [
     "TransportError",
     "__version__",
     "compose_scope",
+    "decrypt",
+    "decrypt_aes_gcm_256",
+    "encrypt",
+    "encrypt_aes_gcm_256",
+    "encrypt_fernet",
     "fetch_json",
 ]
 
@@ -61,6 +67,9 @@ class StateMismatchError(AuthError):
 
 class ConfigurationError(AuthError, ValueError):
     """The provider or a call is configured wrongly."""
+
+class InvalidToken(AuthError, ValueError):
+    """Encrypted data cannot be decrypted: wrong key, damaged or not encrypted data."""
 
 @final
 class OAuthToken:
@@ -195,3 +204,21 @@ def fetch_json(
     allow_insecure_http: bool = False,
 ) -> Awaitable[Any]:
     """GET a JSON document with a bearer token: `await fetch_json(url, access_token)`."""
+
+def encrypt(plain_text: str, secret_key: str) -> str:
+    """Encrypts text with a key derived from `secret_key` (PBKDF2-HMAC-SHA256, 600,000 rounds,
+    fresh salt) with AES-256-GCM. `decrypt` reads it back."""
+
+def decrypt(encrypted_data: str, secret_key: str) -> str:
+    """Decrypts what `encrypt` wrote, and what Flet's `flet.security.encrypt` and
+    `encrypt_aes_gcm_256` wrote. Raises `InvalidToken` for a wrong key or damaged data."""
+
+def encrypt_fernet(plain_text: str, secret_key: str) -> str:
+    """Encrypts in the format of Flet's `flet.security.encrypt` (salt + Fernet token), for data
+    that Flet apps must read."""
+
+def encrypt_aes_gcm_256(plain_text: str, secret_key: str) -> str:
+    """Flet's `encrypt_aes_gcm_256`, byte for byte the same format."""
+
+def decrypt_aes_gcm_256(encrypted_data: str, secret_key: str) -> str:
+    """Flet's `decrypt_aes_gcm_256`. Raises `InvalidToken` for a wrong key or damaged data."""
