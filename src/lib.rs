@@ -7,6 +7,7 @@ pub mod errors;
 pub mod http;
 pub mod json;
 mod logging;
+pub mod loopback;
 pub mod mock_idp;
 pub mod provider;
 pub mod runtime;
@@ -21,6 +22,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<token::OAuthToken>()?;
     m.add_class::<service::ServiceCore>()?;
     m.add_class::<mock_idp::MockServerCore>()?;
+    m.add_class::<loopback::LoopbackListener>()?;
     m.add_function(wrap_pyfunction!(provider::compose_scope, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(crypto::encrypt, m)?)?;

@@ -347,16 +347,21 @@ fn wrap(cell: Option<TokenCell>) -> Option<OAuthToken> {
 #[pymethods]
 impl ServiceCore {
     #[new]
-    #[pyo3(signature = (provider, scope, on_token_update=None))]
+    #[pyo3(signature = (provider, scope, on_token_update=None, redirect_url=None))]
     fn new(
         provider: &Bound<'_, PyAny>,
         scope: Vec<String>,
         on_token_update: Option<Py<PyAny>>,
+        redirect_url: Option<String>,
     ) -> PyResult<Self> {
         crate::logging::refresh_levels();
+        let mut provider = ProviderConfig::from_py(provider)?;
+        if let Some(url) = redirect_url {
+            provider.redirect_url = url;
+        }
         Ok(ServiceCore {
             inner: Arc::new(Inner {
-                provider: ProviderConfig::from_py(provider)?,
+                provider,
                 scope,
                 login: Mutex::new(None),
                 last_state: Mutex::new(None),
@@ -434,6 +439,12 @@ impl ServiceCore {
         let p = &self.inner.provider;
         let value = block_on(py, fetch_json(url, token, p.timeout, p.allow_insecure_http))?;
         Ok(PyJson(value).into_pyobject(py)?.unbind())
+    }
+
+    /// The redirect URL this service sends (the provider's unless overridden).
+    #[getter]
+    fn redirect_url(&self) -> String {
+        self.inner.provider.redirect_url.clone()
     }
 
     fn __repr__(&self) -> String {

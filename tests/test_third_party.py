@@ -1,13 +1,16 @@
 """Logins against an authorization server nobody here wrote: django-oauth-toolkit, served by
 cheroot on 127.0.0.1 (see third_party/server.py)."""
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import pytest
 
-from flet_auth import AuthorizationService, OAuthError, OAuthProvider, OAuthToken
+from flet_auth import AuthorizationService, AuthPage, OAuthError, OAuthProvider, OAuthToken
 from third_party.server import DjangoOAuthServer
 
 
@@ -17,7 +20,9 @@ def dot() -> Iterator[DjangoOAuthServer]:
         yield server
 
 
-def dot_provider(dot: DjangoOAuthServer, *, public: bool = False, **settings: Any) -> OAuthProvider:
+def dot_provider(
+    dot: DjangoOAuthServer, *, public: bool = False, redirect_url: str = "", **settings: Any
+) -> OAuthProvider:
     if public:
         settings.setdefault("token_endpoint_auth_method", "none")
     return OAuthProvider(
@@ -25,7 +30,7 @@ def dot_provider(dot: DjangoOAuthServer, *, public: bool = False, **settings: An
         client_secret=None if public else dot.client_secret,
         authorization_endpoint=dot.authorization_endpoint,
         token_endpoint=dot.token_endpoint,
-        redirect_url=dot.redirect_uri,
+        redirect_url=redirect_url or dot.redirect_uri,
         scopes=["read"],
         user_endpoint=dot.user_endpoint,
         user_id_fn=lambda u: u["id"],
@@ -104,3 +109,21 @@ def test_public_client_without_pkce_is_refused_by_the_server(dot: DjangoOAuthSer
     service = AuthorizationService(dot_provider(dot, public=True, pkce=False), False, False)
     url, _ = service.get_authorization_data()
     assert dot.authorize(url)["error"] == "invalid_request"
+
+
+async def test_auth_page_desktop_login(dot: DjangoOAuthServer) -> None:
+    """DOT ignores the port of loopback redirect URIs (RFC 8252), so port 0 works."""
+
+    async def browser(url: str) -> None:
+        def visit() -> None:
+            query = dot.authorize(url, username="bob")
+            callback = parse_qs(urlsplit(url).query)["redirect_uri"][0]
+            httpx.get(f"{callback}?{urlencode(query)}", timeout=10)
+
+        asyncio.get_running_loop().run_in_executor(None, visit)
+
+    page = AuthPage()
+    provider = dot_provider(dot, public=True, redirect_url="http://127.0.0.1:0/callback")
+    await page.login(provider, on_open_authorization_url=browser)
+    assert page.auth is not None and page.auth.user is not None
+    assert page.auth.user["username"] == "bob"

@@ -29,6 +29,8 @@ from flet_auth.authorization_service import AuthorizationService
 from flet_auth.group import Group
 from flet_auth.login_event import LoginEvent
 from flet_auth.oauth_provider import OAuthProvider
+from flet_auth.page import AuthPage
+from flet_auth.store import FileTokenStore
 from flet_auth.user import User
 
 if TYPE_CHECKING:
@@ -42,10 +44,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Auth0OAuthProvider",
     "AuthError",
+    "AuthPage",
     "Authorization",
     "AuthorizationService",
     "AzureOAuthProvider",
     "ConfigurationError",
+    "FileTokenStore",
     "GitHubOAuthProvider",
     "GoogleOAuthProvider",
     "Group",

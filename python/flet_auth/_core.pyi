@@ -13,6 +13,7 @@ __all__ = [
     "InsecureTransportError",
     "InvalidResponseError",
     "InvalidToken",
+    "LoopbackListener",
     "MockServerCore",
     "OAuthError",
     "OAuthToken",
@@ -107,7 +108,11 @@ class ServiceCore:
         provider: Any,
         scope: list[str],
         on_token_update: Optional[Callable[[OAuthToken], Any]] = None,
+        redirect_url: Optional[str] = None,
     ) -> ServiceCore: ...
+    @property
+    def redirect_url(self) -> str:
+        """The redirect URL this service sends (the provider's unless overridden)."""
     def authorization_url(self) -> tuple[str, str]: ...
     @property
     def state(self) -> Optional[str]: ...
@@ -188,6 +193,27 @@ class MockServerCore:
         """Requests received per endpoint (and per grant type: `token.refresh_token`, ...)."""
     def count(self, endpoint: str) -> int: ...
     def reset_counts(self) -> None: ...
+
+@final
+class LoopbackListener:
+    """Listens on the host and port of a loopback `redirect_url` for one authorization redirect."""
+
+    def __new__(cls, redirect_url: str) -> LoopbackListener: ...
+    @property
+    def redirect_url(self) -> str:
+        """The redirect URL, with the port the listener got when the given one was 0."""
+    @property
+    def port(self) -> int: ...
+    def wait(
+        self, state: str, timeout: float = 300.0, complete_page_html: Optional[str] = None
+    ) -> Awaitable[dict[str, str]]:
+        """Waits for the redirect that carries `state`; other requests get 400 and the wait goes
+        on. Returns the redirect's query (`code` and `state`, or `error`). The listener closes."""
+    def wait_sync(
+        self, state: str, timeout: float = 300.0, complete_page_html: Optional[str] = None
+    ) -> dict[str, str]: ...
+    def close(self) -> None:
+        """Stops listening (also done when a wait ends)."""
 
 def compose_scope(
     scope: Optional[list[str]],

@@ -31,6 +31,7 @@ class AuthorizationService(Authorization):
     `provider` may be any object with the attributes of Flet's `OAuthProvider` (ours, Flet's,
     or a subclass). `on_token_update(token)`, sync or async, receives every new token (after
     the code exchange and after each refresh) before callers get it: save it there.
+    `redirect_url` overrides the provider's (a loopback port chosen at run time, say).
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class AuthorizationService(Authorization):
         scope: Optional[list[str]] = None,
         *,
         on_token_update: Optional[TokenUpdateHook] = None,
+        redirect_url: Optional[str] = None,
     ) -> None:
         self.provider = provider
         self.fetch_user = fetch_user
@@ -53,7 +55,12 @@ class AuthorizationService(Authorization):
         )
         self.user: Optional[User] = None
         self.on_token_update = on_token_update
-        self._core = ServiceCore(provider, self.scope, on_token_update)
+        self._core = ServiceCore(provider, self.scope, on_token_update, redirect_url)
+
+    @property
+    def redirect_url(self) -> str:
+        """The redirect URL this service sends."""
+        return self._core.redirect_url
 
     @property
     def state(self) -> Optional[str]:

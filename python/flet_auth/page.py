@@ -1,0 +1,157 @@
+"""`AuthPage`: Flet's `page.login` for programs without Flet (desktop, command line, scripts).
+
+Example::
+
+    page = AuthPage(store=FileTokenStore("~/.myapp/token", os.environ["MYAPP_KEY"]))
+    page.on_login = lambda e: print("signed in" if not e.error else e.error)
+    page.login_sync(GitHubOAuthProvider(client_id, secret, "http://127.0.0.1:0/callback"))
+    print(page.auth.user["login"])
+
+The browser opens the provider's page; the redirect comes back to a one-shot listener on the
+loopback `redirect_url` (port 0 picks a free port). With a store, the next login starts from
+the saved token when it is still usable or can be refreshed, and every new token is saved.
+"""
+
+import inspect
+from collections.abc import Awaitable
+from typing import Any, Callable, Optional, Union
+
+from flet_auth._core import AuthError, LoopbackListener, OAuthError, OAuthToken
+from flet_auth._sync import run_sync
+from flet_auth.authorization_service import AuthorizationService
+from flet_auth.login_event import LoginEvent
+from flet_auth.oauth_provider import OAuthProvider
+from flet_auth.store import FileTokenStore
+
+__all__ = ["AuthPage"]
+
+Handler = Callable[[Any], Union[Awaitable[None], None]]
+
+
+async def _call(handler: Optional[Callable[..., Any]], *args: Any) -> None:
+    if handler is not None:
+        result = handler(*args)
+        if inspect.isawaitable(result):
+            await result
+
+
+class AuthPage:
+    """`page.login`, `page.logout`, `page.auth`, `page.on_login` and `page.on_logout` of Flet,
+    for apps that are not Flet apps."""
+
+    def __init__(self, *, store: Optional[FileTokenStore] = None) -> None:
+        self.store = store
+        self.auth: Optional[AuthorizationService] = None
+        self.on_login: Optional[Handler] = None
+        self.on_logout: Optional[Handler] = None
+
+    async def login(
+        self,
+        provider: OAuthProvider,
+        fetch_user: bool = True,
+        fetch_groups: bool = False,
+        scope: Optional[list[str]] = None,
+        saved_token: Optional[str] = None,
+        on_open_authorization_url: Optional[Callable[[str], Any]] = None,
+        complete_page_html: Optional[str] = None,
+        timeout: float = 300,
+    ) -> AuthorizationService:
+        """Logs in and returns the service, also kept as `page.auth`.
+
+        A provider's error (the user denied access, say) ends the login with a `LoginEvent`
+        carrying it, and `page.auth` stays None. Failures of the exchange are reported to
+        `on_login` too, then raised; so are a timeout and a redirect URL that is not loopback.
+        """
+        hook = self._save if self.store is not None else None
+        if saved_token is None and self.store is not None:
+            saved_token = self.store.load()
+        if saved_token is not None:
+            service = AuthorizationService(
+                provider, fetch_user, fetch_groups, scope, on_token_update=hook
+            )
+            if await self._resume(service, saved_token):
+                return await self._logged_in(service)
+
+        listener = LoopbackListener(provider.redirect_url)
+        try:
+            service = AuthorizationService(
+                provider,
+                fetch_user,
+                fetch_groups,
+                scope,
+                on_token_update=hook,
+                redirect_url=listener.redirect_url,
+            )
+            url, state = service.get_authorization_data()
+            waiting = listener.wait(state, timeout, complete_page_html)
+            if on_open_authorization_url is not None:
+                await _call(on_open_authorization_url, url)
+            else:
+                import webbrowser
+
+                webbrowser.open(url)
+            redirect = await waiting
+        finally:
+            listener.close()
+
+        if redirect.get("error"):
+            await _call(
+                self.on_login,
+                LoginEvent(redirect["error"], redirect.get("error_description", "")),
+            )
+            return service
+        try:
+            service.check_state(redirect["state"])
+            await service.request_token(redirect.get("code", ""))
+        except AuthError as e:
+            error = e.error if isinstance(e, OAuthError) else str(e)
+            await _call(self.on_login, LoginEvent(error, str(e)))
+            raise
+        return await self._logged_in(service)
+
+    def login_sync(self, provider: OAuthProvider, **kwargs: Any) -> AuthorizationService:
+        """`login` for code without an event loop; same arguments."""
+        return run_sync(self.login(provider, **kwargs))
+
+    def logout(self) -> None:
+        """Forgets the login and the saved token, then calls `on_logout`."""
+        if self.auth is not None:
+            self.auth.clear()
+        self.auth = None
+        if self.store is not None:
+            self.store.clear()
+        run_sync(_call(self.on_logout, LoginEvent(name="logout")))
+
+    async def _resume(self, service: AuthorizationService, saved_token: str) -> bool:
+        """Logs in from a saved token when it is usable or refreshable."""
+        token = OAuthToken.from_json(saved_token)
+        expired = token.expires_at is not None and token.expires_at <= _now()
+        if expired and not token.refresh_token:
+            return False
+        try:
+            await service.dehydrate_token(saved_token)
+        except OAuthError:
+            return False  # the refresh token was revoked or expired: log in again
+        return True
+
+    async def _logged_in(self, service: AuthorizationService) -> AuthorizationService:
+        self.auth = service
+        if self.store is not None:
+            token = await service.get_token()
+            if token is not None:
+                self.store.save(token.to_json())
+        await _call(self.on_login, LoginEvent("", ""))
+        return service
+
+    def _save(self, token: OAuthToken) -> None:
+        if self.store is not None:
+            self.store.save(token.to_json())
+
+    def __repr__(self) -> str:
+        return f"AuthPage(logged_in={self.auth is not None}, store={self.store!r})"
+
+
+def _now() -> float:
+    import time
+
+    return time.time()

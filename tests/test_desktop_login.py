@@ -1,0 +1,329 @@
+"""AuthPage and the loopback listener: desktop and command-line logins, without a browser.
+
+The browser's part is played by plain HTTP requests to the listener (the redirect) and by
+the local provider's `authorize()` (the consent); tests/test_browser.py does it with Chromium.
+"""
+
+import asyncio
+import json
+import os
+import socket
+import stat
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from flet_auth import (
+    AuthPage,
+    ConfigurationError,
+    LoginEvent,
+    OAuthError,
+    TimeoutError,
+    TransportError,
+)
+from flet_auth.security import InvalidToken
+from flet_auth.store import FileTokenStore
+from flet_auth.testing import MockOAuthServer
+
+LOOPBACK = "http://127.0.0.1:0/callback"
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def redirect_url_of(authorization_url: str) -> str:
+    query = dict(p.split("=", 1) for p in urlsplit(authorization_url).query.split("&"))
+    return urllib.request.unquote(query["redirect_uri"])
+
+
+class Browser:
+    """Plays the user's browser: consent at the provider, then the redirect to the app."""
+
+    def __init__(self, server: MockOAuthServer, approve: bool = True) -> None:
+        self.server, self.approve, self.pages, self.opened = server, approve, [], 0
+
+    async def __call__(self, url: str) -> None:
+        self.opened += 1
+        asyncio.get_running_loop().run_in_executor(None, self._visit, url)
+
+    def _visit(self, url: str) -> None:
+        query = self.server.authorize(url, approve=self.approve)
+        self.pages.append(get(f"{redirect_url_of(url)}?{urlencode(query)}"))
+
+
+@pytest.fixture
+def events() -> list[LoginEvent]:
+    return []
+
+
+def page_with(events: list[LoginEvent], store: Any = None) -> AuthPage:
+    page = AuthPage(store=store)
+    page.on_login = events.append
+    return page
+
+
+async def test_login_through_the_loopback_listener(
+    server: MockOAuthServer, events: list[LoginEvent]
+) -> None:
+    page = page_with(events)
+    browser = Browser(server)
+    service = await page.login(server.provider(LOOPBACK), on_open_authorization_url=browser)
+    assert page.auth is service and service.user is not None and service.user.id == "1001"
+    assert [e.error for e in events] == [""]
+    assert browser.pages[0][0] == 200 and "signed in" in browser.pages[0][1].lower()
+    assert (
+        service.redirect_url.startswith("http://127.0.0.1:") and ":0/" not in service.redirect_url
+    )
+
+
+async def test_custom_complete_page(server: MockOAuthServer, events: list[LoginEvent]) -> None:
+    browser = Browser(server)
+    await page_with(events).login(
+        server.provider(LOOPBACK),
+        on_open_authorization_url=browser,
+        complete_page_html="<p id=done>All good</p>",
+    )
+    assert browser.pages[0] == (200, "<p id=done>All good</p>")
+
+
+async def test_denied_login_ends_with_an_event_carrying_the_error(
+    server: MockOAuthServer, events: list[LoginEvent]
+) -> None:
+    page = page_with(events)
+    await page.login(server.provider(LOOPBACK), on_open_authorization_url=Browser(server, False))
+    assert page.auth is None
+    assert [(e.error, e.error_description) for e in events] == [
+        ("access_denied", "The user denied the request")
+    ]
+
+
+async def test_wrong_or_missing_state_gets_400_and_the_login_keeps_waiting(
+    server: MockOAuthServer, events: list[LoginEvent]
+) -> None:
+    statuses: list[int] = []
+
+    async def attacker_then_browser(url: str) -> None:
+        callback = redirect_url_of(url)
+
+        def visit() -> None:
+            statuses.append(get(f"{callback}?code=stolen&state=forged")[0])
+            statuses.append(get(f"{callback}?code=stolen")[0])
+            statuses.append(get(callback.replace("/callback", "/favicon.ico"))[0])
+            query = server.authorize(url)
+            statuses.append(get(f"{callback}?{urlencode(query)}")[0])
+
+        asyncio.get_running_loop().run_in_executor(None, visit)
+
+    page = page_with(events)
+    await page.login(server.provider(LOOPBACK), on_open_authorization_url=attacker_then_browser)
+    assert statuses == [400, 400, 404, 200]
+    assert page.auth is not None and [e.error for e in events] == [""]
+
+
+async def test_no_redirect_within_the_timeout_is_a_timeout_error(server: MockOAuthServer) -> None:
+    async def nobody_comes(url: str) -> None:
+        pass
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await AuthPage().login(
+            server.provider(LOOPBACK), on_open_authorization_url=nobody_comes, timeout=0.5
+        )
+    assert time.monotonic() - started < 2
+
+
+def test_port_already_in_use_is_a_transport_error(server: MockOAuthServer) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(TransportError, match="in use"):
+            AuthPage().login_sync(server.provider(f"http://127.0.0.1:{port}/callback"))
+
+
+@pytest.mark.parametrize(
+    "redirect_url",
+    ["http://idp.invalid:8550/callback", "https://127.0.0.1:8550/callback", "not a url"],
+)
+def test_redirect_url_that_is_not_loopback_http_is_refused(
+    server: MockOAuthServer, redirect_url: str
+) -> None:
+    with pytest.raises(ConfigurationError):
+        AuthPage().login_sync(server.provider(redirect_url))
+
+
+async def test_the_listener_never_leaks(server: MockOAuthServer) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    fixed = f"http://127.0.0.1:{port}/callback"
+
+    async def nobody_comes(url: str) -> None:
+        pass
+
+    for _ in range(3):  # timeouts, denials and successes all give the port back
+        with pytest.raises(TimeoutError):
+            await AuthPage().login(
+                server.provider(fixed), on_open_authorization_url=nobody_comes, timeout=0.2
+            )
+        await AuthPage().login(
+            server.provider(fixed), on_open_authorization_url=Browser(server, False)
+        )
+        await AuthPage().login(server.provider(fixed), on_open_authorization_url=Browser(server))
+    task = asyncio.ensure_future(
+        AuthPage().login(server.provider(fixed), on_open_authorization_url=nobody_comes)
+    )
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.2)
+    with socket.socket() as s:
+        # SO_REUSEADDR ignores the finished connections in TIME_WAIT, not a listener.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen()
+
+
+def test_login_sync_for_scripts(server: MockOAuthServer, events: list[LoginEvent]) -> None:
+    page = page_with(events)
+
+    def open_url(url: str) -> None:
+        import threading
+
+        threading.Thread(target=Browser(server)._visit, args=(url,)).start()
+
+    page.login_sync(server.provider(LOOPBACK), on_open_authorization_url=open_url)
+    assert page.auth is not None and page.auth.user is not None
+    page.logout()
+    assert page.auth is None
+
+
+# --- the remembered login
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FileTokenStore:
+    return FileTokenStore(tmp_path / "app" / "token", "store secret")
+
+
+async def test_second_login_comes_from_the_store_without_a_browser(
+    server: MockOAuthServer, store: FileTokenStore, events: list[LoginEvent]
+) -> None:
+    browser = Browser(server)
+    await page_with(events, store).login(
+        server.provider(LOOPBACK), on_open_authorization_url=browser
+    )
+    assert store.load() is not None
+    again = page_with(events, store)
+    await again.login(server.provider(LOOPBACK), on_open_authorization_url=browser)
+    assert browser.opened == 1 and server.count("authorize") == 1
+    assert again.auth is not None and again.auth.user is not None
+    assert [e.error for e in events] == ["", ""]
+
+
+async def test_expired_stored_token_is_refreshed_and_saved(
+    server: MockOAuthServer, store: FileTokenStore
+) -> None:
+    page = AuthPage(store=store)
+    await page.login(server.provider(LOOPBACK), on_open_authorization_url=Browser(server))
+    token = await page.auth.get_token() if page.auth else None
+    assert token is not None
+    saved = json.loads(store.load() or "{}")
+    saved["expires_at"] = time.time() - 5
+    store.save(json.dumps(saved))
+    browser = Browser(server)
+    again = AuthPage(store=store)
+    await again.login(server.provider(LOOPBACK), on_open_authorization_url=browser)
+    assert browser.opened == 0 and server.count("token.refresh_token") == 1
+    fresh = json.loads(store.load() or "{}")
+    assert fresh["refresh_token"] != saved["refresh_token"]  # the rotated one was saved
+    assert fresh["expires_at"] > time.time()
+
+
+async def test_revoked_stored_token_falls_back_to_the_browser(
+    server: MockOAuthServer, store: FileTokenStore
+) -> None:
+    store.save(json.dumps({"access_token": "old", "refresh_token": "revoked", "expires_at": 1}))
+    browser = Browser(server)
+    page = AuthPage(store=store)
+    await page.login(server.provider(LOOPBACK), on_open_authorization_url=browser)
+    assert browser.opened == 1 and page.auth is not None
+
+
+async def test_logout_clears_the_store(server: MockOAuthServer, store: FileTokenStore) -> None:
+    logouts: list[Any] = []
+    page = AuthPage(store=store)
+    page.on_logout = logouts.append
+    await page.login(server.provider(LOOPBACK), on_open_authorization_url=Browser(server))
+    page.logout()
+    assert store.load() is None and page.auth is None and len(logouts) == 1
+
+
+def test_store_file_is_private_and_encrypted(store: FileTokenStore) -> None:
+    store.save('{"access_token":"secret-token"}')
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    assert "secret-token" not in store.path.read_text()
+    assert store.load() == '{"access_token":"secret-token"}'
+    assert list(store.path.parent.iterdir()) == [store.path]  # no temporary file left
+
+
+def test_missing_store_file_loads_as_none(store: FileTokenStore) -> None:
+    assert store.load() is None
+    store.clear()  # nothing to clear is fine
+
+
+@pytest.mark.parametrize("content", [b"garbage", b"\xff\xfe", b""])
+def test_corrupt_store_file_is_a_typed_error_and_is_kept(
+    store: FileTokenStore, content: bytes
+) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(content)
+    with pytest.raises(InvalidToken):
+        store.load()
+    assert store.path.read_bytes() == content
+
+
+def test_wrong_key_is_a_typed_error_and_the_file_is_kept(store: FileTokenStore) -> None:
+    store.save('{"access_token":"a"}')
+    before = store.path.read_bytes()
+    with pytest.raises(InvalidToken):
+        FileTokenStore(store.path, "another key").load()
+    assert store.path.read_bytes() == before
+
+
+def test_failed_write_keeps_the_old_token(
+    store: FileTokenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save('{"access_token":"old"}')
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        store.save('{"access_token":"new"}')
+    monkeypatch.undo()
+    assert store.load() == '{"access_token":"old"}'
+    assert list(store.path.parent.iterdir()) == [store.path]
+
+
+async def test_exchange_failure_is_reported_to_on_login_and_raised(
+    server: MockOAuthServer, events: list[LoginEvent]
+) -> None:
+    server.fail("token", 400, json.dumps({"error": "invalid_grant"}))
+    with pytest.raises(OAuthError):
+        await page_with(events).login(
+            server.provider(LOOPBACK), on_open_authorization_url=Browser(server)
+        )
+    assert [e.error for e in events] == ["invalid_grant"]
