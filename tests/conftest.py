@@ -17,10 +17,10 @@ def server() -> Iterator[MockOAuthServer]:
         yield s
 
 
-def login_sync(
-    server: MockOAuthServer, provider: Any = None, *, user: str = "alice", **kwargs: Any
-) -> AuthorizationService:
-    """A service that went through a whole login with the sync API."""
+def start_login(
+    server: MockOAuthServer, provider: Any, user: str, kwargs: dict[str, Any]
+) -> tuple[AuthorizationService, str]:
+    """A service whose login went through consent: the service and the redirect's code."""
     kwargs.setdefault("fetch_user", True)
     kwargs.setdefault("fetch_groups", False)
     service = AuthorizationService(provider or server.provider(), **kwargs)
@@ -28,7 +28,15 @@ def login_sync(
     redirect = server.authorize(url, user=user)
     assert redirect["state"] == state
     service.check_state(redirect["state"])
-    service.request_token_sync(redirect["code"])
+    return service, redirect["code"]
+
+
+def login_sync(
+    server: MockOAuthServer, provider: Any = None, *, user: str = "alice", **kwargs: Any
+) -> AuthorizationService:
+    """A service that went through a whole login with the sync API."""
+    service, code = start_login(server, provider, user, kwargs)
+    service.request_token_sync(code)
     return service
 
 
@@ -36,14 +44,8 @@ async def login(
     server: MockOAuthServer, provider: Any = None, *, user: str = "alice", **kwargs: Any
 ) -> AuthorizationService:
     """A service that went through a whole login with the async API."""
-    kwargs.setdefault("fetch_user", True)
-    kwargs.setdefault("fetch_groups", False)
-    service = AuthorizationService(provider or server.provider(), **kwargs)
-    url, state = service.get_authorization_data()
-    redirect = server.authorize(url, user=user)
-    assert redirect["state"] == state
-    service.check_state(redirect["state"])
-    await service.request_token(redirect["code"])
+    service, code = start_login(server, provider, user, kwargs)
+    await service.request_token(code)
     return service
 
 
