@@ -39,7 +39,7 @@ def clicking(driver: webdriver.Chrome, button: str, user: str = "alice") -> Any:
         seen["text"] = driver.find_element(By.TAG_NAME, "body").text
 
     async def open_url(url: str) -> None:
-        asyncio.get_running_loop().run_in_executor(None, in_browser, url)
+        open_url.visit = asyncio.get_running_loop().run_in_executor(None, in_browser, url)  # type: ignore[attr-defined]
 
     open_url.seen = seen  # type: ignore[attr-defined]
     return open_url
@@ -56,7 +56,7 @@ async def test_allow_logs_in_and_shows_the_complete_page(
     assert [e.error for e in events] == [""]
     assert page.auth is not None and page.auth.user is not None
     assert page.auth.user["preferred_username"] == "bob"
-    await asyncio.sleep(0.2)
+    await browser.visit  # the browser has shown the page
     assert "You are signed in" in browser.seen["text"]
     assert form_server.count("authorize.decision") == 1
 
@@ -81,5 +81,5 @@ async def test_deny_ends_the_login_with_access_denied(
     await page.login(form_server.provider(LOOPBACK), on_open_authorization_url=browser)
     assert page.auth is None
     assert [e.error for e in events] == ["access_denied"]
-    await asyncio.sleep(0.2)
+    await browser.visit
     assert "Sign-in failed" in browser.seen["text"]

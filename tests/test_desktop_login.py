@@ -50,11 +50,18 @@ class Browser:
     """Plays the user's browser: consent at the provider, then the redirect to the app."""
 
     def __init__(self, server: MockOAuthServer, approve: bool = True) -> None:
-        self.server, self.approve, self.pages, self.opened = server, approve, [], 0
+        self.server, self.approve, self.opened = server, approve, 0
+        self.pages: list[tuple[int, str]] = []
+        self.visits: list[asyncio.Future[None]] = []
 
     async def __call__(self, url: str) -> None:
         self.opened += 1
-        asyncio.get_running_loop().run_in_executor(None, self._visit, url)
+        self.visits.append(asyncio.get_running_loop().run_in_executor(None, self._visit, url))
+
+    async def finished(self) -> list[tuple[int, str]]:
+        """The pages the browser was shown, once it has read them all."""
+        await asyncio.gather(*self.visits)
+        return self.pages
 
     def _visit(self, url: str) -> None:
         query = self.server.authorize(url, approve=self.approve)
@@ -80,7 +87,8 @@ async def test_login_through_the_loopback_listener(
     service = await page.login(server.provider(LOOPBACK), on_open_authorization_url=browser)
     assert page.auth is service and service.user is not None and service.user.id == "1001"
     assert [e.error for e in events] == [""]
-    assert browser.pages[0][0] == 200 and "signed in" in browser.pages[0][1].lower()
+    status, html = (await browser.finished())[0]
+    assert status == 200 and "signed in" in html.lower()
     assert (
         service.redirect_url.startswith("http://127.0.0.1:") and ":0/" not in service.redirect_url
     )
@@ -93,7 +101,7 @@ async def test_custom_complete_page(server: MockOAuthServer, events: list[LoginE
         on_open_authorization_url=browser,
         complete_page_html="<p id=done>All good</p>",
     )
-    assert browser.pages[0] == (200, "<p id=done>All good</p>")
+    assert (await browser.finished()) == [(200, "<p id=done>All good</p>")]
 
 
 async def test_denied_login_ends_with_an_event_carrying_the_error(
@@ -122,10 +130,12 @@ async def test_wrong_or_missing_state_gets_400_and_the_login_keeps_waiting(
             query = server.authorize(url)
             statuses.append(get(f"{callback}?{urlencode(query)}")[0])
 
-        asyncio.get_running_loop().run_in_executor(None, visit)
+        visits.append(asyncio.get_running_loop().run_in_executor(None, visit))
 
+    visits: list[asyncio.Future[None]] = []
     page = page_with(events)
     await page.login(server.provider(LOOPBACK), on_open_authorization_url=attacker_then_browser)
+    await asyncio.gather(*visits)
     assert statuses == [400, 400, 404, 200]
     assert page.auth is not None and [e.error for e in events] == [""]
 
