@@ -43,6 +43,8 @@ pub enum Error {
     Configuration(String),
     #[error("{0}")]
     InvalidToken(String),
+    #[error("{0}")]
+    IdToken(String),
     /// An exception raised by Python code the engine called (a hook); re-raised as it is.
     #[error("a Python callback failed")]
     Python(Arc<PyErr>),
@@ -74,10 +76,11 @@ enum Kind {
     StateMismatch,
     Configuration,
     InvalidToken,
+    IdToken,
 }
 
 /// name, parent (index into this table), extra builtin base, docstring.
-const KINDS: [(&str, Option<usize>, Option<&str>, &str); 10] = [
+const KINDS: [(&str, Option<usize>, Option<&str>, &str); 11] = [
     (
         "AuthError",
         None,
@@ -137,6 +140,12 @@ const KINDS: [(&str, Option<usize>, Option<&str>, &str); 10] = [
         Some(0),
         Some("ValueError"),
         "Encrypted data cannot be decrypted: wrong key, damaged or not encrypted data.",
+    ),
+    (
+        "IDTokenError",
+        Some(0),
+        None,
+        "An OpenID Connect ID token failed verification (signature, issuer, audience, time, nonce).",
     ),
 ];
 
@@ -207,6 +216,7 @@ impl Error {
             Error::StateMismatch(_) => Kind::StateMismatch,
             Error::Configuration(_) => Kind::Configuration,
             Error::InvalidToken(_) => Kind::InvalidToken,
+            Error::IdToken(_) => Kind::IdToken,
             Error::Python(_) => Kind::Auth,
         }
     }

@@ -9,6 +9,7 @@ pub mod json;
 mod logging;
 pub mod loopback;
 pub mod mock_idp;
+pub mod oidc;
 pub mod provider;
 pub mod runtime;
 pub mod service;
@@ -30,6 +31,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(crypto::encrypt_fernet, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::encrypt_aes_gcm_256, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::decrypt_aes_gcm_256, m)?)?;
+    m.add_function(wrap_pyfunction!(oidc::discover_py, m)?)?;
+    m.add_function(wrap_pyfunction!(oidc::discover_sync, m)?)?;
     let fetch = wrap_pyfunction!(service::fetch_json_py, m)?;
     m.add("fetch_json", fetch)?;
     Ok(())

@@ -49,6 +49,18 @@ pub struct ProviderConfig {
     pub auth_method: TokenEndpointAuthMethod,
     pub timeout: Duration,
     pub allow_insecure_http: bool,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+    /// Set for OpenID Connect providers (those that publish a `jwks_uri`).
+    pub oidc: Option<OidcConfig>,
+}
+
+/// What an OpenID Connect provider's discovery document says about its ID tokens.
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub jwks_uri: String,
+    pub algorithms: Vec<String>,
 }
 
 fn attr<'py>(provider: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -115,7 +127,22 @@ impl ProviderConfig {
                 None => default,
             })
         };
+        let oidc = match text(provider, "jwks_uri")? {
+            Some(jwks_uri) => Some(OidcConfig {
+                issuer: required(provider, "issuer")?,
+                jwks_uri,
+                algorithms: attr(provider, "id_token_signing_alg_values_supported")?
+                    .map(|v| v.extract::<Vec<String>>())
+                    .transpose()?
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| vec!["RS256".to_owned()]),
+            }),
+            None => None,
+        };
         Ok(ProviderConfig {
+            revocation_endpoint: text(provider, "revocation_endpoint")?,
+            end_session_endpoint: text(provider, "end_session_endpoint")?,
+            oidc,
             client_id: required(provider, "client_id")?,
             client_secret,
             authorization_endpoint: required(provider, "authorization_endpoint")?,

@@ -9,13 +9,14 @@ use oauth2::{CsrfToken, PkceCodeChallenge};
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::errors::{Error, Result};
 use crate::http::{self, check_url};
 use crate::json::PyJson;
+use crate::oidc;
 use crate::provider::ProviderConfig;
 use crate::runtime::{self, block_on, current_locals, py_future};
 use crate::token::{
@@ -33,6 +34,7 @@ struct PendingLogin {
     issued: Instant,
     state_checked: bool,
     code_verifier: Option<String>,
+    nonce: Option<String>,
 }
 
 /// A refresh in progress, awaited by every caller that needs it.
@@ -46,6 +48,8 @@ struct Inner {
     token: Mutex<Option<TokenCell>>,
     inflight: Mutex<Option<Flight>>,
     on_token_update: Option<Arc<Py<PyAny>>>,
+    /// The verified claims of the last ID token (OpenID Connect).
+    id_claims: Mutex<Option<Map<String, Value>>>,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -61,6 +65,10 @@ impl Inner {
             p.allow_insecure_http,
         )?;
         let state = CsrfToken::new_random_len(24).secret().clone();
+        let nonce = p
+            .oidc
+            .as_ref()
+            .map(|_| CsrfToken::new_random_len(24).secret().clone());
         let (challenge, method, verifier) =
             if p.code_challenge.is_some() || p.code_verifier.is_some() || !p.pkce {
                 (
@@ -92,6 +100,9 @@ impl Inner {
             if let Some(m) = &method {
                 query.append_pair("code_challenge_method", m);
             }
+            if let Some(n) = &nonce {
+                query.append_pair("nonce", n);
+            }
             for (k, v) in &p.authorization_params {
                 query.append_pair(k, v);
             }
@@ -101,6 +112,7 @@ impl Inner {
             issued: Instant::now(),
             state_checked: false,
             code_verifier: verifier,
+            nonce,
         });
         *guard(&self.last_state) = Some(state.clone());
         Ok((url.into(), state))
@@ -153,8 +165,9 @@ impl Inner {
         locals: Option<TaskLocals>,
     ) -> Result<TokenCell> {
         let url = self.token_url()?;
-        let verifier = guard(&self.login)
-            .take()
+        let pending = guard(&self.login).take();
+        let nonce = pending.as_ref().and_then(|p| p.nonce.clone());
+        let verifier = pending
             .and_then(|p| p.code_verifier)
             .or_else(|| self.provider.code_verifier.clone());
         let mut form = vec![
@@ -166,11 +179,147 @@ impl Inner {
             form.push(("code_verifier", v));
         }
         let data = self.post_token(&url, form).await?;
+        self.check_id_token(&data, nonce, None).await?;
         log::info!(target: "flet_auth", "login: token issued by {}", http::display(&url));
         let hooked = self.call_hook(&data, locals).await;
         let cell: TokenCell = Arc::new(Mutex::new(data));
         *guard(&self.token) = Some(cell.clone());
         hooked.map(|_| cell)
+    }
+
+    /// OpenID Connect: a login's token response must carry a valid ID token; its claims are
+    /// kept for the user.
+    async fn check_id_token(
+        &self,
+        data: &TokenData,
+        nonce: Option<String>,
+        subject: Option<String>,
+    ) -> Result<()> {
+        let Some(oidc) = &self.provider.oidc else {
+            return Ok(());
+        };
+        let Some(id_token) = &data.id_token else {
+            if nonce.is_some() && self.scope.iter().any(|s| s == "openid") {
+                return Err(Error::IdToken("the token response has no id_token".into()));
+            }
+            return Ok(());
+        };
+        let expect = oidc::Expectations {
+            issuer: oidc.issuer.clone(),
+            client_id: self.provider.client_id.clone(),
+            jwks_uri: oidc.jwks_uri.clone(),
+            algorithms: oidc.algorithms.clone(),
+            nonce,
+            access_token: Some(data.access_token.clone()),
+            subject,
+            timeout: self.provider.timeout,
+            allow_insecure_http: self.provider.allow_insecure_http,
+        };
+        let claims = oidc::verify(id_token, &expect).await?;
+        *guard(&self.id_claims) = Some(claims);
+        Ok(())
+    }
+
+    /// The user's claims: the ID token's, then the userinfo endpoint's (whose `sub` must match).
+    async fn user_claims(
+        self: Arc<Self>,
+        userinfo_endpoint: Option<String>,
+    ) -> Result<Option<Map<String, Value>>> {
+        let mut claims = guard(&self.id_claims).clone();
+        if let Some(url) = userinfo_endpoint {
+            let access_token = self
+                .current()
+                .map(|c| lock(&c).access_token.clone())
+                .ok_or_else(|| {
+                    Error::Configuration("there is no token yet; log in first".into())
+                })?;
+            let p = &self.provider;
+            let info = match fetch_json(url, access_token, p.timeout, p.allow_insecure_http).await?
+            {
+                Value::Object(map) => map,
+                _ => {
+                    return Err(Error::Configuration(
+                        "the userinfo answer is not a JSON object".into(),
+                    ))
+                }
+            };
+            if let Some(known) = &claims {
+                if known.get("sub") != info.get("sub") {
+                    return Err(Error::IdToken(
+                        "userinfo is for another subject than the ID token".into(),
+                    ));
+                }
+            }
+            let merged = claims.get_or_insert_with(Map::new);
+            merged.extend(info);
+        }
+        Ok(claims)
+    }
+
+    /// RFC 7009: revokes the refresh token, then the access token, then forgets them.
+    async fn revoke(self: Arc<Self>) -> Result<()> {
+        let p = &self.provider;
+        let endpoint = p.revocation_endpoint.clone().ok_or_else(|| {
+            Error::Configuration("the provider has no revocation_endpoint".into())
+        })?;
+        let url = check_url("revocation_endpoint", &endpoint, p.allow_insecure_http)?;
+        let Some(cell) = self.current() else {
+            return Ok(());
+        };
+        let data = lock(&cell).clone();
+        let tokens = [
+            (data.refresh_token, "refresh_token"),
+            (Some(data.access_token), "access_token"),
+        ];
+        for (token, hint) in tokens {
+            let Some(token) = token else { continue };
+            let mut form = vec![("token", token), ("token_type_hint", hint.to_owned())];
+            let request = p.authenticate(http::request(Method::POST, &url, p.timeout)?, &mut form);
+            let response = http::send(request.form(&form), &url).await?;
+            if !response.is_success() {
+                if let Some(err) =
+                    body_object(&response).and_then(|m| oauth_error(&m, response.status))
+                {
+                    return Err(err);
+                }
+                return Err(Error::HttpStatus {
+                    status: response.status,
+                    endpoint: response.endpoint,
+                });
+            }
+        }
+        guard(&self.token).take();
+        guard(&self.id_claims).take();
+        log::info!(target: "flet_auth", "logout: tokens revoked at {}", http::display(&url));
+        Ok(())
+    }
+
+    /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2).
+    fn end_session_url(
+        &self,
+        post_logout_redirect_uri: Option<String>,
+        state: Option<String>,
+    ) -> Result<String> {
+        let p = &self.provider;
+        let endpoint = p.end_session_endpoint.clone().ok_or_else(|| {
+            Error::Configuration("the provider has no end_session_endpoint".into())
+        })?;
+        let mut url = check_url("end_session_endpoint", &endpoint, p.allow_insecure_http)?;
+        let id_token = self.current().and_then(|c| lock(&c).id_token.clone());
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(hint) = &id_token {
+                query.append_pair("id_token_hint", hint);
+            }
+            query.append_pair("client_id", &p.client_id);
+            if let Some(uri) = &post_logout_redirect_uri {
+                query.append_pair("post_logout_redirect_uri", uri);
+            }
+            if let Some(s) = &state {
+                query.append_pair("state", s);
+            }
+        }
+        Ok(url.into())
     }
 
     async fn call_hook(&self, data: &TokenData, locals: Option<TaskLocals>) -> Result<()> {
@@ -253,6 +402,12 @@ impl Inner {
             ("refresh_token", refresh_token),
         ];
         let mut new = self.post_token(&url, form).await?;
+        if new.id_token.is_some() {
+            let subject = guard(&self.id_claims)
+                .as_ref()
+                .and_then(|c| c.get("sub").and_then(Value::as_str).map(str::to_owned));
+            self.check_id_token(&new, None, subject).await?;
+        }
         if new.refresh_token.is_none() {
             new.refresh_token = old.refresh_token;
         }
@@ -368,6 +523,7 @@ impl ServiceCore {
                 token: Mutex::new(None),
                 inflight: Mutex::new(None),
                 on_token_update: on_token_update.map(Arc::new),
+                id_claims: Mutex::new(None),
             }),
         })
     }
@@ -424,6 +580,49 @@ impl ServiceCore {
     fn clear(&self) {
         guard(&self.inner.token).take();
         guard(&self.inner.login).take();
+        guard(&self.inner.id_claims).take();
+    }
+
+    /// The verified claims of the last ID token, or None.
+    #[getter]
+    fn id_token_claims(&self) -> Option<PyJson> {
+        guard(&self.inner.id_claims)
+            .clone()
+            .map(|m| PyJson(Value::Object(m)))
+    }
+
+    /// The user's claims: the ID token's, merged with the userinfo endpoint's when given.
+    #[pyo3(signature = (userinfo_endpoint=None))]
+    fn user_claims<'py>(
+        &self,
+        py: Python<'py>,
+        userinfo_endpoint: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.inner.clone().user_claims(userinfo_endpoint);
+        py_future(py, async move {
+            fut.await.map(|c| c.map(|m| PyJson(Value::Object(m))))
+        })
+    }
+
+    /// Revokes the refresh and access tokens (RFC 7009) and forgets them.
+    fn revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py_future(py, self.inner.clone().revoke())
+    }
+
+    fn revoke_sync(&self, py: Python<'_>) -> PyResult<()> {
+        block_on(py, self.inner.clone().revoke())
+    }
+
+    /// The provider's logout URL with `id_token_hint`, `client_id` and the given parameters.
+    #[pyo3(signature = (post_logout_redirect_uri=None, state=None))]
+    fn end_session_url(
+        &self,
+        post_logout_redirect_uri: Option<String>,
+        state: Option<String>,
+    ) -> PyResult<String> {
+        Ok(self
+            .inner
+            .end_session_url(post_logout_redirect_uri, state)?)
     }
 
     /// GET `url` with the current access token, under the provider's transport policy.
@@ -494,6 +693,9 @@ mod tests {
             auth_method: crate::provider::TokenEndpointAuthMethod::None,
             timeout: Duration::from_secs(1),
             allow_insecure_http: false,
+            revocation_endpoint: None,
+            end_session_endpoint: None,
+            oidc: None,
         }
     }
 
@@ -506,6 +708,7 @@ mod tests {
             token: Mutex::new(None),
             inflight: Mutex::new(None),
             on_token_update: None,
+            id_claims: Mutex::new(None),
         }
     }
 

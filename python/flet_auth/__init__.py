@@ -14,6 +14,7 @@ from flet_auth._core import (
     AuthError,
     ConfigurationError,
     HTTPStatusError,
+    IDTokenError,
     InsecureTransportError,
     InvalidResponseError,
     InvalidToken,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         AzureOAuthProvider,
         GitHubOAuthProvider,
         GoogleOAuthProvider,
+        OpenIDProvider,
     )
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "GoogleOAuthProvider",
     "Group",
     "HTTPStatusError",
+    "IDTokenError",
     "InsecureTransportError",
     "InvalidResponseError",
     "InvalidToken",
@@ -61,6 +64,7 @@ __all__ = [
     "OAuthError",
     "OAuthProvider",
     "OAuthToken",
+    "OpenIDProvider",
     "StateMismatchError",
     "TimeoutError",
     "TransportError",
@@ -69,6 +73,7 @@ __all__ = [
 ]
 
 _PROVIDERS = {
+    "OpenIDProvider",
     "Auth0OAuthProvider",
     "AzureOAuthProvider",
     "GitHubOAuthProvider",

@@ -10,6 +10,7 @@ __all__ = [
     "AuthError",
     "ConfigurationError",
     "HTTPStatusError",
+    "IDTokenError",
     "InsecureTransportError",
     "InvalidResponseError",
     "InvalidToken",
@@ -25,6 +26,8 @@ __all__ = [
     "compose_scope",
     "decrypt",
     "decrypt_aes_gcm_256",
+    "discover",
+    "discover_sync",
     "encrypt",
     "encrypt_aes_gcm_256",
     "encrypt_fernet",
@@ -68,6 +71,9 @@ class StateMismatchError(AuthError):
 
 class ConfigurationError(AuthError, ValueError):
     """The provider or a call is configured wrongly."""
+
+class IDTokenError(AuthError):
+    """An OpenID Connect ID token failed verification (signature, issuer, audience, time, nonce)."""
 
 class InvalidToken(AuthError, ValueError):
     """Encrypted data cannot be decrypted: wrong key, damaged or not encrypted data."""
@@ -131,6 +137,20 @@ class ServiceCore:
     def fetch_json(self, url: str) -> Awaitable[Any]:
         """GET `url` with the current access token, under the provider's transport policy."""
     def fetch_json_sync(self, url: str) -> Any: ...
+    @property
+    def id_token_claims(self) -> Optional[dict[str, Any]]:
+        """The verified claims of the last ID token, or None."""
+    def user_claims(
+        self, userinfo_endpoint: Optional[str] = None
+    ) -> Awaitable[Optional[dict[str, Any]]]:
+        """The user's claims: the ID token's, merged with the userinfo endpoint's when given."""
+    def revoke(self) -> Awaitable[None]:
+        """Revokes the refresh and access tokens (RFC 7009) and forgets them."""
+    def revoke_sync(self) -> None: ...
+    def end_session_url(
+        self, post_logout_redirect_uri: Optional[str] = None, state: Optional[str] = None
+    ) -> str:
+        """The provider's logout URL with `id_token_hint`, `client_id` and the given parameters."""
 
 @disjoint_base
 class MockServerCore:
@@ -248,3 +268,21 @@ def encrypt_aes_gcm_256(plain_text: str, secret_key: str) -> str:
 
 def decrypt_aes_gcm_256(encrypted_data: str, secret_key: str) -> str:
     """Flet's `decrypt_aes_gcm_256`. Raises `InvalidToken` for a wrong key or damaged data."""
+
+def discover(
+    url: str,
+    issuer: Optional[str] = None,
+    timeout: Optional[float] = None,
+    allow_insecure_http: bool = False,
+) -> Awaitable[dict[str, Any]]:
+    """Fetches (or takes from the per-process cache) a discovery document: `await discover(url)`.
+    The `issuer` it names must be `issuer`, or the URL's issuer when it ends in the well-known
+    path."""
+
+def discover_sync(
+    url: str,
+    issuer: Optional[str] = None,
+    timeout: Optional[float] = None,
+    allow_insecure_http: bool = False,
+) -> dict[str, Any]:
+    """`discover` for code without an event loop."""

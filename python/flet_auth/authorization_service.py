@@ -7,6 +7,7 @@ from typing import Any, Callable, Optional, Union
 from flet_auth._core import ConfigurationError, OAuthToken, ServiceCore, compose_scope
 from flet_auth._sync import run_sync
 from flet_auth.authorization import Authorization
+from flet_auth.group import Group
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.user import User
 
@@ -117,6 +118,28 @@ class AuthorizationService(Authorization):
         self._core.clear()
         self.user = None
 
+    @property
+    def id_token_claims(self) -> Optional[dict[str, Any]]:
+        """The verified claims of the last ID token (OpenID Connect), or None."""
+        return self._core.id_token_claims
+
+    async def revoke(self) -> None:
+        """Revokes the refresh and access tokens at the provider (RFC 7009) and forgets them."""
+        await self._core.revoke()
+        self.user = None
+
+    def revoke_sync(self) -> None:
+        """`revoke` for code without an event loop."""
+        self._core.revoke_sync()
+        self.user = None
+
+    def end_session_url(
+        self, post_logout_redirect_uri: Optional[str] = None, state: Optional[str] = None
+    ) -> str:
+        """The provider's logout URL (OpenID Connect RP-initiated logout), with
+        `id_token_hint` of the current token."""
+        return self._core.end_session_url(post_logout_redirect_uri, state)
+
     async def _load_user(self) -> None:
         if not self.fetch_user:
             return
@@ -125,6 +148,9 @@ class AuthorizationService(Authorization):
             return
         access_token = token.access_token
         provider: Any = self.provider
+        if getattr(provider, "jwks_uri", None):
+            await self._load_openid_user(provider)
+            return
         user: Optional[User] = await provider._fetch_user(access_token)
         if user is None and getattr(provider, "user_endpoint", None) is not None:
             if getattr(provider, "user_id_fn", None) is None:
@@ -135,6 +161,16 @@ class AuthorizationService(Authorization):
             user = User(data, str(provider.user_id_fn(data)))
         if self.fetch_groups and user is not None:
             user.groups = await provider._fetch_groups(access_token)
+        self.user = user
+
+    async def _load_openid_user(self, provider: Any) -> None:
+        claims = await self._core.user_claims(getattr(provider, "user_endpoint", None))
+        if claims is None:
+            self.user = None
+            return
+        user = User(claims, str(provider.user_id_fn(claims)))
+        if self.fetch_groups:
+            user.groups = [Group({}, name=name) for name in provider.groups_from(claims)]
         self.user = user
 
     def __repr__(self) -> str:

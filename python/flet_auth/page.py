@@ -113,9 +113,12 @@ class AuthPage:
         """`login` for code without an event loop; same arguments."""
         return run_sync(self.login(provider, **kwargs))
 
-    def logout(self) -> None:
-        """Forgets the login and the saved token, then calls `on_logout`."""
+    def logout(self, revoke: bool = False) -> None:
+        """Forgets the login and the saved token, then calls `on_logout`. With `revoke=True`
+        the tokens are first revoked at the provider (RFC 7009)."""
         if self.auth is not None:
+            if revoke:
+                self.auth.revoke_sync()
             self.auth.clear()
         self.auth = None
         if self.store is not None:

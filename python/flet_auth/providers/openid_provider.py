@@ -1,0 +1,141 @@
+"""`OpenIDProvider`: any OpenID Connect provider (Authgear, Keycloak, Okta, Entra ID, Auth0,
+Google...), configured from its discovery document."""
+
+from typing import Any, Callable, Optional
+
+from flet_auth._core import ConfigurationError, discover, discover_sync
+from flet_auth.oauth_provider import OAuthProvider
+
+__all__ = ["OpenIDProvider"]
+
+# Attributes that come from the discovery document unless set explicitly.
+_DISCOVERED = {
+    "authorization_endpoint": "authorization_endpoint",
+    "token_endpoint": "token_endpoint",
+    "user_endpoint": "userinfo_endpoint",
+    "jwks_uri": "jwks_uri",
+    "issuer": "issuer",
+    "revocation_endpoint": "revocation_endpoint",
+    "end_session_endpoint": "end_session_endpoint",
+    "id_token_signing_alg_values_supported": "id_token_signing_alg_values_supported",
+}
+
+
+def _discovered(name: str) -> property:
+    key = _DISCOVERED[name]
+
+    def get(self: "OpenIDProvider") -> Any:
+        if name in self._explicit:
+            return self._explicit[name]
+        return self.metadata.get(key)
+
+    def set(self: "OpenIDProvider", value: Any) -> None:
+        if value not in (None, ""):
+            self._explicit[name] = value
+
+    return property(get, set, doc=f"`{key}` from the discovery document, unless set.")
+
+
+class OpenIDProvider(OAuthProvider):
+    """An OpenID Connect provider, from `server_metadata_url` or `issuer`.
+
+    Example::
+
+        provider = OpenIDProvider(
+            client_id="...", client_secret=os.environ["SECRET"],
+            redirect_url="http://localhost:8550/oauth_callback",
+            server_metadata_url="https://example.authgear.cloud/.well-known/openid-configuration",
+            scopes=["openid", "offline_access", "profile", "email"],
+        )
+
+    The discovery document is fetched on first use and cached per process (its `issuer` must
+    be the configured one); `await provider.load_metadata()` fetches it without blocking. Each
+    login sends a fresh `nonce`; the ID token is verified against the provider's keys; the
+    user comes from its claims and the userinfo endpoint (`user.id` is `sub`); groups come from
+    `groups_claim` (a dotted path such as `realm_access.roles`).
+    """
+
+    authorization_endpoint = _discovered("authorization_endpoint")
+    token_endpoint = _discovered("token_endpoint")
+    user_endpoint = _discovered("user_endpoint")
+    jwks_uri = _discovered("jwks_uri")
+    issuer = _discovered("issuer")
+    revocation_endpoint = _discovered("revocation_endpoint")
+    end_session_endpoint = _discovered("end_session_endpoint")
+    id_token_signing_alg_values_supported = _discovered("id_token_signing_alg_values_supported")
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: Optional[str] = None,
+        redirect_url: str = "",
+        *,
+        server_metadata_url: Optional[str] = None,
+        issuer: Optional[str] = None,
+        scopes: Optional[list[str]] = None,
+        groups_claim: str = "groups",
+        user_id_fn: Optional[Callable[[Any], Any]] = None,
+        authorization_params: Optional[dict[str, str]] = None,
+        **settings: Any,
+    ) -> None:
+        if not server_metadata_url and not issuer:
+            raise ConfigurationError("give server_metadata_url or issuer")
+        if not redirect_url:
+            raise ConfigurationError("redirect_url is required")
+        self._explicit: dict[str, Any] = {}
+        self._metadata: Optional[dict[str, Any]] = None
+        self._expected_issuer = issuer
+        self.server_metadata_url = server_metadata_url or (
+            f"{(issuer or '').rstrip('/')}/.well-known/openid-configuration"
+        )
+        if not settings.get("token_endpoint_auth_method") and not client_secret:
+            settings["token_endpoint_auth_method"] = "none"
+        super().__init__(
+            client_id=client_id,
+            client_secret=client_secret,
+            authorization_endpoint="",
+            token_endpoint="",
+            redirect_url=redirect_url,
+            scopes=list(scopes) if scopes is not None else ["openid", "profile", "email"],
+            user_id_fn=user_id_fn or (lambda u: u["sub"]),
+            authorization_params=authorization_params,
+            **settings,
+        )
+        self.groups_claim = groups_claim
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The discovery document (fetched on first use, then cached)."""
+        if self._metadata is None:
+            self._metadata = discover_sync(
+                self.server_metadata_url,
+                self._expected_issuer,
+                timeout=self.timeout,
+                allow_insecure_http=self.allow_insecure_http,
+            )
+        return self._metadata
+
+    async def load_metadata(self) -> dict[str, Any]:
+        """Fetches the discovery document without blocking the event loop."""
+        if self._metadata is None:
+            self._metadata = await discover(
+                self.server_metadata_url,
+                self._expected_issuer,
+                timeout=self.timeout,
+                allow_insecure_http=self.allow_insecure_http,
+            )
+        return self._metadata
+
+    def groups_from(self, claims: dict[str, Any]) -> list[str]:
+        """The group names in `claims` at `groups_claim` (a dotted path)."""
+        value: Any = claims
+        for part in self.groups_claim.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list):
+            return [str(g) for g in value]
+        return []
+
+    def _name(self) -> str:
+        return "openid"
