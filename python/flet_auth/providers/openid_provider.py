@@ -52,7 +52,8 @@ class OpenIDProvider(OAuthProvider):
     be the configured one); `await provider.load_metadata()` fetches it without blocking. Each
     login sends a fresh `nonce`; the ID token is verified against the provider's keys; the
     user comes from its claims and the userinfo endpoint (`user.id` is `sub`); groups come from
-    `groups_claim` (a dotted path such as `realm_access.roles`).
+    `groups_claim` (a dotted path such as `realm_access.roles`). `revocation_endpoint` and
+    `end_session_endpoint` may be given for providers whose discovery document leaves them out.
     """
 
     authorization_endpoint = _discovered("authorization_endpoint")
@@ -76,6 +77,8 @@ class OpenIDProvider(OAuthProvider):
         groups_claim: str = "groups",
         user_id_fn: Optional[Callable[[Any], Any]] = None,
         authorization_params: Optional[dict[str, str]] = None,
+        revocation_endpoint: Optional[str] = None,
+        end_session_endpoint: Optional[str] = None,
         **settings: Any,
     ) -> None:
         if not server_metadata_url and not issuer:
@@ -102,6 +105,8 @@ class OpenIDProvider(OAuthProvider):
             **settings,
         )
         self.groups_claim = groups_claim
+        self.revocation_endpoint = revocation_endpoint
+        self.end_session_endpoint = end_session_endpoint
 
     @property
     def metadata(self) -> dict[str, Any]:

@@ -93,6 +93,7 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
     "ALLOW_LOCALHOST_LOOPBACK": True,
     "OIDC_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": Path(_required("DOT_OIDC_KEY_PATH")).read_text(),
     "OAUTH2_VALIDATOR_CLASS": "dot_project.validators.ClaimsValidator",
 }
