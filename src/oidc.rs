@@ -25,7 +25,7 @@ use crate::token::now;
 
 /// How long a discovery document and a JWKS are trusted before they are fetched again.
 pub const CACHE_TTL: Duration = Duration::from_secs(3600);
-/// A JWKS is refetched for an unknown `kid` at most this often.
+/// A `kid` that a fresh JWKS did not have is not fetched for again within this time.
 const REFETCH_INTERVAL: Duration = Duration::from_secs(5);
 /// Clock skew allowed on `exp`, `nbf` and `iat`.
 pub const LEEWAY: u64 = 60;
@@ -45,6 +45,7 @@ struct Cached<T> {
 
 static DISCOVERY: Mutex<Option<HashMap<String, Cached<Metadata>>>> = Mutex::new(None);
 static KEYS: Mutex<Option<HashMap<String, Cached<Arc<JwkSet>>>>> = Mutex::new(None);
+static MISSES: Mutex<Option<HashMap<String, Cached<()>>>> = Mutex::new(None);
 
 fn cached<T: Clone>(
     cache: &Mutex<Option<HashMap<String, Cached<T>>>>,
@@ -299,7 +300,8 @@ pub async fn verify(id_token: &str, expect: &Expectations) -> Result<Map<String,
     Ok(claims)
 }
 
-/// The key for `kid`: from the cached JWKS, else from a fresh one (rotation), else an error.
+/// The key for `kid`: from the cached JWKS, else from a fresh one (key rotation), else an
+/// error. A `kid` still unknown after a refetch is not fetched for again for a while.
 async fn find_key(
     kid: &Option<String>,
     alg: Algorithm,
@@ -314,25 +316,22 @@ async fn find_key(
             .ok()
             .filter(|k| k.family() == alg.family())
     };
-    if let Some(set) = cached(&KEYS, &expect.jwks_uri, CACHE_TTL) {
-        if let Some(key) = pick(&set) {
-            return Ok(key);
-        }
-        if cached(&KEYS, &expect.jwks_uri, REFETCH_INTERVAL).is_some() {
-            return Err(id_token_error(
-                "the ID token is signed with a key the provider does not publish (kid)",
-            ));
-        }
+    let unknown =
+        || id_token_error("the ID token is signed with a key the provider does not publish (kid)");
+    if let Some(key) = cached(&KEYS, &expect.jwks_uri, CACHE_TTL).and_then(|set| pick(&set)) {
+        return Ok(key);
+    }
+    let miss = format!("{}#{}", expect.jwks_uri, kid.as_deref().unwrap_or(""));
+    if cached(&MISSES, &miss, REFETCH_INTERVAL).is_some() {
+        return Err(unknown());
     }
     let set = fetch_keys(&expect.jwks_uri, expect.timeout, expect.allow_insecure_http).await?;
     pick(&set).ok_or_else(|| {
-        id_token_error("the ID token is signed with a key the provider does not publish (kid)")
+        remember(&MISSES, &miss, ());
+        unknown()
     })
 }
 
-/// Fetches (or takes from the per-process cache) a discovery document: `await discover(url)`.
-/// The `issuer` it names must be `issuer`, or the URL's issuer when it ends in the well-known
-/// path.
 #[pyfunction]
 #[pyo3(name = "discover", signature = (url, issuer=None, timeout=None, allow_insecure_http=false))]
 pub fn discover_py<'py>(
