@@ -20,6 +20,7 @@ from typing import Any, Optional
 from flet_auth._core import MockServerCore
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.providers.github_oauth_provider import GitHubOAuthProvider
+from flet_auth.providers.openid_provider import OpenIDProvider
 
 __all__ = ["MockOAuthServer"]
 
@@ -73,6 +74,22 @@ class MockOAuthServer(MockServerCore):
             authorization_endpoint=self.authorization_endpoint,
             token_endpoint=self.token_endpoint,
             redirect_url=redirect_url,
+            **settings,
+        )
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.url}/.well-known/openid-configuration"
+
+    def openid_provider(
+        self, redirect_url: str = DEFAULT_REDIRECT_URL, *, public: bool = False, **settings: Any
+    ) -> OpenIDProvider:
+        """An `OpenIDProvider` configured from this server's discovery document."""
+        return OpenIDProvider(
+            self.public_client_id if public else self.client_id,
+            None if public else self.client_secret,
+            redirect_url,
+            server_metadata_url=self.discovery_url,
             **settings,
         )
 
