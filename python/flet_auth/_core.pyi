@@ -169,7 +169,25 @@ class MockServerCore:
         refresh_tokens: bool = True,
         login_form: bool = False,
         redirect_uris: Optional[list[str]] = None,
+        id_token_alg: str = "RS256",
+        issuer: Optional[str] = None,
     ) -> MockServerCore: ...
+    @property
+    def issuer(self) -> str:
+        """`iss` of the ID tokens: the `issuer` given, else the base URL."""
+    @property
+    def id_token_alg(self) -> str:
+        """`alg` of the ID tokens: "RS256" or "ES256"."""
+    def rotate_keys(self, drop_old: bool = False) -> None:
+        """Signs ID tokens with a new key of the same `alg`; the old keys stay in the JWKS
+        (so tokens they signed still verify) unless `drop_old`."""
+    def forge_id_token(self, kind: str, times: int = 1) -> None:
+        """Makes the next `times` ID tokens wrong in one way (`kind`: wrong_iss, wrong_aud,
+        multiple_aud_no_azp, wrong_azp, expired, future_iat, nbf_future, bad_signature,
+        unknown_kid, alg_none, hs256_with_public_key, missing_nonce, wrong_nonce,
+        wrong_at_hash)."""
+    def last_end_session(self) -> Optional[dict[str, str]]:
+        """The query of the last request to `/end_session`, or None."""
     def start(self) -> None:
         """Binds 127.0.0.1 (port 0 picks a free port) and serves in the background."""
     def stop(self) -> None:
@@ -208,7 +226,8 @@ class MockServerCore:
         """Answers the next `times` requests of `endpoint` with a fault instead of the normal
         answer: `status` and `body`, after `delay` seconds, or a connection closed mid-answer.
         A fault with only a `delay` slows the normal answer down."""
-    def clear_faults(self) -> None: ...
+    def clear_faults(self) -> None:
+        """Forgets the queued faults and forged ID tokens."""
     def counts(self) -> dict[str, int]:
         """Requests received per endpoint (and per grant type: `token.refresh_token`, ...)."""
     def count(self, endpoint: str) -> int: ...

@@ -1,6 +1,10 @@
-//! A local OAuth 2.0 provider for tests and offline development, served on 127.0.0.1.
-//! `flet_auth.testing.MockOAuthServer` is its Python face.
+//! A local OAuth 2.0 / OpenID Connect provider for tests and offline development, served on
+//! 127.0.0.1. `flet_auth.testing.MockOAuthServer` is its Python face.
 
+mod discovery;
+mod forgery;
+mod id_token;
+mod keys;
 mod pages;
 mod routes;
 mod state;
@@ -19,7 +23,15 @@ use url::Url;
 
 use crate::errors::Error;
 use crate::runtime::{block_on, engine};
+use forgery::Forgery;
+use keys::{KeyError, KeyRing, SigningAlg};
 use state::{default_users, random_string, Config, Fault, MockState, MockUser, ENDPOINTS};
+
+impl From<KeyError> for Error {
+    fn from(e: KeyError) -> Self {
+        Error::Configuration(format!("the mock provider {e}"))
+    }
+}
 
 struct Running {
     addr: SocketAddr,
@@ -74,9 +86,11 @@ impl MockServerCore {
     #[new]
     #[pyo3(signature = (port=0, *, users=None, client_id=None, client_secret=None,
                         public_client_id=None, access_token_ttl=3600,
-                        refresh_tokens=true, login_form=false, redirect_uris=None))]
+                        refresh_tokens=true, login_form=false, redirect_uris=None,
+                        id_token_alg="RS256", issuer=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         port: u16,
         users: Option<&Bound<'_, PyDict>>,
         client_id: Option<String>,
@@ -86,11 +100,23 @@ impl MockServerCore {
         refresh_tokens: bool,
         login_form: bool,
         redirect_uris: Option<Vec<String>>,
+        id_token_alg: &str,
+        issuer: Option<String>,
     ) -> PyResult<Self> {
         let users = match users {
             Some(u) => users_from_py(u)?,
             None => default_users(),
         };
+        let id_token_alg = SigningAlg::parse(id_token_alg).ok_or_else(|| {
+            Error::Configuration(format!(
+                "id_token_alg must be one of {}, not {id_token_alg:?}",
+                SigningAlg::NAMES.join(", ")
+            ))
+        })?;
+        // The first key of the process is generated here (an RSA key takes a while).
+        let keys = py
+            .detach(|| KeyRing::new(id_token_alg))
+            .map_err(Error::from)?;
         let config = Config {
             client_id: client_id.unwrap_or_else(|| "mock-client".into()),
             client_secret: client_secret.unwrap_or_else(|| random_string(24)),
@@ -99,9 +125,11 @@ impl MockServerCore {
             users,
             login_form,
             issue_refresh_tokens: refresh_tokens,
+            id_token_alg,
+            issuer,
         };
         Ok(MockServerCore {
-            state: Arc::new(MockState::new(config, access_token_ttl)),
+            state: Arc::new(MockState::new(config, access_token_ttl, keys)),
             port,
             running: Mutex::new(None),
         })
@@ -117,6 +145,7 @@ impl MockServerCore {
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        self.state.set_base_url(format!("http://{addr}"));
         let _entered = engine.runtime.enter();
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -192,6 +221,21 @@ impl MockServerCore {
     #[getter]
     fn public_client_id(&self) -> String {
         self.state.config.public_client_id.clone()
+    }
+
+    /// `iss` of the ID tokens: the `issuer` given, else the base URL.
+    #[getter]
+    fn issuer(&self) -> PyResult<String> {
+        match self.state.issuer() {
+            Some(issuer) => Ok(issuer),
+            None => self.url(),
+        }
+    }
+
+    /// `alg` of the ID tokens: "RS256" or "ES256".
+    #[getter]
+    fn id_token_alg(&self) -> &'static str {
+        self.state.config.id_token_alg.name()
     }
 
     #[getter]
@@ -301,8 +345,47 @@ impl MockServerCore {
         Ok(())
     }
 
+    /// Forgets the queued faults and forged ID tokens.
     fn clear_faults(&self) {
         self.state.clear_faults();
+    }
+
+    /// Signs ID tokens with a new key of the same `alg`; the old keys stay in the JWKS (so
+    /// tokens they signed still verify) unless `drop_old`.
+    #[pyo3(signature = (drop_old=false))]
+    fn rotate_keys(&self, py: Python<'_>, drop_old: bool) -> PyResult<()> {
+        let alg = self.state.config.id_token_alg;
+        let index = self.state.keys().reserve();
+        let key = py
+            .detach(|| keys::pooled(alg, index))
+            .map_err(Error::from)?;
+        self.state.keys().rotate(key, drop_old);
+        Ok(())
+    }
+
+    /// Makes the next `times` ID tokens wrong in one way (`kind`: wrong_iss, wrong_aud,
+    /// multiple_aud_no_azp, wrong_azp, expired, future_iat, nbf_future, bad_signature,
+    /// unknown_kid, alg_none, hs256_with_public_key, missing_nonce, wrong_nonce, wrong_at_hash).
+    #[pyo3(signature = (kind, times=1))]
+    fn forge_id_token(&self, py: Python<'_>, kind: &str, times: usize) -> PyResult<()> {
+        let forgery = Forgery::parse(kind).ok_or_else(|| {
+            Error::Configuration(format!(
+                "unknown ID token forgery {kind:?}; one of {}",
+                Forgery::names()
+            ))
+        })?;
+        if forgery == Forgery::UnknownKid {
+            // Made now, not while a token request waits.
+            let alg = self.state.config.id_token_alg;
+            py.detach(|| keys::stranger(alg)).map_err(Error::from)?;
+        }
+        self.state.add_forgery(forgery, times);
+        Ok(())
+    }
+
+    /// The query of the last request to `/end_session`, or None.
+    fn last_end_session(&self) -> Option<BTreeMap<String, String>> {
+        self.state.last_end_session()
     }
 
     /// Requests received per endpoint (and per grant type: `token.refresh_token`, ...).

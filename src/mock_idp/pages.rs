@@ -1,4 +1,5 @@
-//! The HTML the local provider shows a browser: a login form with Allow and Deny.
+//! The HTML the local provider shows a browser: a login form with Allow and Deny, errors,
+//! and the page after logout.
 
 use std::collections::HashMap;
 
@@ -52,5 +53,13 @@ pub fn error_page(message: &str) -> String {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Error</title><style>{STYLE}</style></head>\
 <body><h1>Error</h1><p id=\"error\">{}</p></body></html>",
         escape(message)
+    )
+}
+
+/// The end of an RP-initiated logout without a `post_logout_redirect_uri`.
+pub fn signed_out_page() -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Signed out</title><style>{STYLE}</style></head>\
+<body><h1 id=\"signed-out\">You are signed out</h1></body></html>"
     )
 }

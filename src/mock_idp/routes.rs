@@ -1,16 +1,17 @@
 //! The local provider's HTTP endpoints: authorization (automatic or an HTML form), token,
-//! userinfo, and GitHub's `/user`, `/user/emails`, `/user/teams`.
+//! userinfo, GitHub's `/user`, `/user/emails`, `/user/teams`, and OpenID Connect's discovery,
+//! JWKS, revocation (RFC 7009) and RP-initiated logout.
 
 // Checks return the HTTP answer to send as their error; its size does not matter here.
 #![allow(clippy::result_large_err)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Form, Query, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -19,8 +20,12 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use url::Url;
 
+use super::discovery;
+use super::id_token;
 use super::pages;
-use super::state::{pkce_matches, AuthorizationCode, Grant, MockState, MockUser, CODE_TTL};
+use super::state::{
+    pkce_matches, random_string, AuthorizationCode, Grant, MockState, MockUser, CODE_TTL,
+};
 
 type Shared = Arc<MockState>;
 type Params = HashMap<String, String>;
@@ -39,6 +44,15 @@ pub fn router(state: Shared) -> Router {
         .route("/user", get(github_user))
         .route("/user/emails", get(github_emails))
         .route("/user/teams", get(github_teams))
+        .route("/.well-known/openid-configuration", get(provider_metadata))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(provider_metadata),
+        )
+        .route("/jwks", get(jwks))
+        .route("/revoke", axum::routing::post(revoke))
+        .route("/end_session", get(end_session).post(end_session_form))
+        .fallback(issuer_path_metadata)
         .with_state(state)
 }
 
@@ -203,7 +217,9 @@ fn decide(
         username: username.to_owned(),
         scope: params.get("scope").cloned().unwrap_or_default(),
         code_challenge,
+        nonce: params.get("nonce").cloned(),
         issued: std::time::Instant::now(),
+        auth_time: id_token::now(),
     });
     let mut pairs = vec![("code", code.as_str())];
     if let Some(s) = state_param {
@@ -274,7 +290,7 @@ async fn token(
     };
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let invalid_grant = |why: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
-    let grant = match field("grant_type") {
+    let (grant, nonce) = match field("grant_type") {
         "authorization_code" => {
             state.count_also("token.authorization_code");
             let Some(code) = state.take_code(field("code")) else {
@@ -291,11 +307,14 @@ async fn token(
                     return invalid_grant("PKCE verification failed");
                 }
             }
-            Grant {
+            let grant = Grant {
+                grant_id: random_string(16),
                 client_id,
                 username: code.username,
                 scope: code.scope,
-            }
+                auth_time: code.auth_time,
+            };
+            (grant, code.nonce)
         }
         "refresh_token" => {
             state.count_also("token.refresh_token");
@@ -305,7 +324,7 @@ async fn token(
             if grant.client_id != client_id {
                 return invalid_grant("The refresh token was issued to another client");
             }
-            grant
+            (grant, None)
         }
         _ => {
             return oauth_error(
@@ -315,8 +334,14 @@ async fn token(
             )
         }
     };
-    let body = state.issue_tokens(grant);
-    ([(CACHE_CONTROL, "no-store")], Json(body)).into_response()
+    match state.issue_tokens(grant, nonce.as_deref()) {
+        Ok(body) => ([(CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Err(e) => oauth_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            &e.to_string(),
+        ),
+    }
 }
 
 /// The user behind the request's bearer token, or the 401 to answer with.
@@ -370,4 +395,97 @@ async fn github_emails(State(state): State<Shared>, headers: HeaderMap) -> Respo
 
 async fn github_teams(State(state): State<Shared>, headers: HeaderMap) -> Response {
     user_document(state, headers, "user_teams", MockUser::github_teams).await
+}
+
+/// OpenID Connect Discovery 1.0 §4 and RFC 8414 §3.
+async fn provider_metadata(State(state): State<Shared>) -> Response {
+    if let Some(r) = fault(&state, "discovery").await {
+        return r;
+    }
+    let base_url = state.base_url().unwrap_or_default();
+    let issuer = state.issuer().unwrap_or_default();
+    Json(discovery::metadata(&base_url, &issuer, &state.config.users)).into_response()
+}
+
+/// Discovery under the path of an `issuer` override (`{issuer}/.well-known/openid-configuration`).
+async fn issuer_path_metadata(State(state): State<Shared>, uri: Uri) -> Response {
+    let path = uri.path();
+    let issuer_path = state
+        .config
+        .issuer
+        .as_deref()
+        .and_then(|i| Url::parse(i).ok())
+        .map(|u| u.path().trim_end_matches('/').to_owned());
+    match issuer_path {
+        Some(p) if path == format!("{p}/.well-known/openid-configuration") => {
+            provider_metadata(State(state)).await
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The public keys that verify ID tokens (RFC 7517 §5).
+async fn jwks(State(state): State<Shared>) -> Response {
+    if let Some(r) = fault(&state, "jwks").await {
+        return r;
+    }
+    let doc = state.keys().jwks();
+    Json(doc).into_response()
+}
+
+/// RFC 7009 §2: the client must authenticate as at the token endpoint; an unknown token (or
+/// one of another client) is answered with 200 too.
+async fn revoke(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<Params>,
+) -> Response {
+    if let Some(r) = fault(&state, "revoke").await {
+        return r;
+    }
+    let client_id = match authenticate_client(&state, &headers, &form) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The token parameter is missing",
+        );
+    };
+    let hint = form.get("token_type_hint").map(String::as_str);
+    if let Some(kind) = state.revoke(&client_id, token, hint) {
+        state.count_also(&format!("revoke.{kind}"));
+    }
+    (StatusCode::OK, [(CACHE_CONTROL, "no-store")]).into_response()
+}
+
+/// OpenID Connect RP-Initiated Logout 1.0 §2: back to `post_logout_redirect_uri` (with
+/// `state`) when given, else a page that says so.
+async fn end_session(State(state): State<Shared>, Query(params): Query<Params>) -> Response {
+    if let Some(r) = fault(&state, "end_session").await {
+        return r;
+    }
+    state.set_last_end_session(params.clone().into_iter().collect::<BTreeMap<_, _>>());
+    match params.get("post_logout_redirect_uri") {
+        Some(uri) => {
+            let is_web = Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !is_web {
+                return bad_request("post_logout_redirect_uri is not an http(s) URL");
+            }
+            let pairs: Vec<(&str, &str)> = params
+                .get("state")
+                .map(|s| ("state", s.as_str()))
+                .into_iter()
+                .collect();
+            redirect(uri, &pairs)
+        }
+        None => Html(pages::signed_out_page()).into_response(),
+    }
+}
+
+/// RP-Initiated Logout §2 also allows the parameters in a form POST.
+async fn end_session_form(state: State<Shared>, Form(params): Form<Params>) -> Response {
+    end_session(state, Query(params)).await
 }

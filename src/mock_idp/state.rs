@@ -1,5 +1,5 @@
-//! What the local provider remembers: its clients and users, issued codes and tokens,
-//! request counters and the faults queued for the next requests.
+//! What the local provider remembers: its clients and users, signing keys, issued codes and
+//! tokens, request counters and the faults (and forged ID tokens) queued for the next requests.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -11,6 +11,10 @@ use base64::Engine as _;
 use rand::RngCore;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
+
+use super::forgery::Forgery;
+use super::id_token::{self, IdTokenError, IdTokenFacts};
+use super::keys::{KeyRing, SigningAlg, SigningKey};
 
 /// How long an authorization code may be exchanged.
 pub const CODE_TTL: Duration = Duration::from_secs(60);
@@ -136,16 +140,34 @@ pub struct AuthorizationCode {
     pub username: String,
     pub scope: String,
     pub code_challenge: Option<(String, String)>,
+    /// The `nonce` of the authorization request, for the ID token.
+    pub nonce: Option<String>,
     pub issued: Instant,
+    /// When the user authenticated, in seconds since the epoch.
+    pub auth_time: i64,
 }
 
+/// What a user granted a client; refresh tokens carry it from token to token.
+#[derive(Clone, Debug)]
 pub struct Grant {
+    /// Identifies the grant across refreshes, so that revoking a refresh token can also
+    /// revoke the access tokens of the same grant (RFC 7009 §2.1).
+    pub grant_id: String,
     pub client_id: String,
     pub username: String,
     pub scope: String,
+    pub auth_time: i64,
+}
+
+impl Grant {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scope.split_ascii_whitespace().any(|s| s == scope)
+    }
 }
 
 pub struct AccessGrant {
+    pub grant_id: String,
+    pub client_id: String,
     pub username: String,
     pub expires: Instant,
 }
@@ -159,6 +181,9 @@ pub struct Config {
     pub users: Vec<MockUser>,
     pub login_form: bool,
     pub issue_refresh_tokens: bool,
+    pub id_token_alg: SigningAlg,
+    /// `iss` of ID tokens and discovery, instead of the base URL.
+    pub issuer: Option<String>,
 }
 
 #[derive(Default)]
@@ -168,35 +193,83 @@ struct Store {
     access_tokens: HashMap<String, AccessGrant>,
     counts: BTreeMap<String, u64>,
     faults: HashMap<String, VecDeque<Fault>>,
+    forgeries: VecDeque<Forgery>,
+    last_end_session: Option<BTreeMap<String, String>>,
+    /// `http://127.0.0.1:PORT`, once the server is bound.
+    base_url: Option<String>,
 }
 
 pub struct MockState {
     pub config: Config,
     pub access_token_ttl: AtomicI64,
     store: Mutex<Store>,
+    keys: Mutex<KeyRing>,
 }
 
 /// Endpoint names for counters and faults.
-pub const ENDPOINTS: [&str; 6] = [
+pub const ENDPOINTS: [&str; 10] = [
     "authorize",
     "token",
     "userinfo",
     "user",
     "user_emails",
     "user_teams",
+    "revoke",
+    "end_session",
+    "discovery",
+    "jwks",
 ];
 
 impl MockState {
-    pub fn new(config: Config, access_token_ttl: i64) -> MockState {
+    pub fn new(config: Config, access_token_ttl: i64, keys: KeyRing) -> MockState {
         MockState {
             config,
             access_token_ttl: AtomicI64::new(access_token_ttl),
             store: Mutex::new(Store::default()),
+            keys: Mutex::new(keys),
         }
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn keys(&self) -> MutexGuard<'_, KeyRing> {
+        self.keys.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn signing_key(&self) -> std::sync::Arc<SigningKey> {
+        self.keys().current()
+    }
+
+    pub fn set_base_url(&self, base_url: String) {
+        self.store().base_url = Some(base_url);
+    }
+
+    pub fn base_url(&self) -> Option<String> {
+        self.store().base_url.clone()
+    }
+
+    /// The `issuer` override, else the base URL (`None` before the first start).
+    pub fn issuer(&self) -> Option<String> {
+        self.config.issuer.clone().or_else(|| self.base_url())
+    }
+
+    pub fn add_forgery(&self, forgery: Forgery, times: usize) {
+        let mut store = self.store();
+        store.forgeries.extend(std::iter::repeat_n(forgery, times));
+    }
+
+    fn take_forgery(&self) -> Option<Forgery> {
+        self.store().forgeries.pop_front()
+    }
+
+    pub fn set_last_end_session(&self, query: BTreeMap<String, String>) {
+        self.store().last_end_session = Some(query);
+    }
+
+    pub fn last_end_session(&self) -> Option<BTreeMap<String, String>> {
+        self.store().last_end_session.clone()
     }
 
     pub fn user(&self, username: &str) -> Option<&MockUser> {
@@ -228,8 +301,11 @@ impl MockState {
         queue.extend(std::iter::repeat_n(fault, times));
     }
 
+    /// Clears the queued faults and forged ID tokens.
     pub fn clear_faults(&self) {
-        self.store().faults.clear();
+        let mut store = self.store();
+        store.faults.clear();
+        store.forgeries.clear();
     }
 
     pub fn is_client(&self, client_id: &str) -> bool {
@@ -258,8 +334,9 @@ impl MockState {
         self.store().refresh_tokens.remove(token)
     }
 
-    /// Issues an access token (and a refresh token) for a grant: the token response body.
-    pub fn issue_tokens(&self, grant: Grant) -> Value {
+    /// Issues an access token, a refresh token and, for an `openid` grant, an ID token (with
+    /// `nonce` when given): the token response body.
+    pub fn issue_tokens(&self, grant: Grant, nonce: Option<&str>) -> Result<Value, IdTokenError> {
         let ttl = self.access_token_ttl.load(Ordering::Relaxed);
         let access_token = random_string(24);
         let expires = Instant::now() + Duration::from_secs(ttl.max(0) as u64);
@@ -269,10 +346,29 @@ impl MockState {
             "expires_in": ttl,
             "scope": grant.scope,
         });
+        if grant.has_scope("openid") {
+            if let Some(user) = self.user(&grant.username) {
+                let issuer = self.issuer().unwrap_or_default();
+                let facts = IdTokenFacts {
+                    issuer: &issuer,
+                    client_id: &grant.client_id,
+                    user,
+                    auth_time: grant.auth_time,
+                    nonce,
+                    access_token: &access_token,
+                    ttl,
+                };
+                let key = self.signing_key();
+                let forgery = self.take_forgery();
+                body["id_token"] = id_token::issue(&facts, &key, forgery)?.into();
+            }
+        }
         let mut store = self.store();
         store.access_tokens.insert(
             access_token,
             AccessGrant {
+                grant_id: grant.grant_id.clone(),
+                client_id: grant.client_id.clone(),
                 username: grant.username.clone(),
                 expires,
             },
@@ -282,7 +378,7 @@ impl MockState {
             body["refresh_token"] = Value::String(refresh_token.clone());
             store.refresh_tokens.insert(refresh_token, grant);
         }
-        body
+        Ok(body)
     }
 
     /// The user behind a bearer token that is known and not expired.
@@ -293,6 +389,50 @@ impl MockState {
             return None;
         }
         self.user(&grant.username).cloned()
+    }
+
+    /// RFC 7009 §2.1: revokes `token` when it was issued to `client_id`, looking first where
+    /// `token_type_hint` says; tells what it revoked. A refresh token takes the access tokens
+    /// of its grant with it.
+    pub fn revoke(
+        &self,
+        client_id: &str,
+        token: &str,
+        token_type_hint: Option<&str>,
+    ) -> Option<&'static str> {
+        let mut store = self.store();
+        let order = match token_type_hint {
+            Some("access_token") => ["access_token", "refresh_token"],
+            _ => ["refresh_token", "access_token"],
+        };
+        order.into_iter().find(|kind| match *kind {
+            "refresh_token" => store.revoke_refresh_token(client_id, token),
+            _ => store.revoke_access_token(client_id, token),
+        })
+    }
+}
+
+impl Store {
+    fn revoke_refresh_token(&mut self, client_id: &str, token: &str) -> bool {
+        match self.refresh_tokens.get(token) {
+            Some(grant) if grant.client_id == client_id => {
+                let grant_id = grant.grant_id.clone();
+                self.refresh_tokens.remove(token);
+                self.access_tokens.retain(|_, a| a.grant_id != grant_id);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn revoke_access_token(&mut self, client_id: &str, token: &str) -> bool {
+        match self.access_tokens.get(token) {
+            Some(a) if a.client_id == client_id => {
+                self.access_tokens.remove(token);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -316,5 +456,71 @@ mod tests {
         assert!(pkce_matches(verifier, challenge, "S256"));
         assert!(!pkce_matches("other", challenge, "S256"));
         assert!(!pkce_matches(verifier, challenge, "unknown"));
+    }
+
+    fn state() -> MockState {
+        let config = Config {
+            client_id: "c".into(),
+            client_secret: "s".into(),
+            public_client_id: "p".into(),
+            redirect_uris: None,
+            users: default_users(),
+            login_form: false,
+            issue_refresh_tokens: true,
+            id_token_alg: SigningAlg::Es256,
+            issuer: Some("https://issuer.example".into()),
+        };
+        let keys = KeyRing::new(SigningAlg::Es256).unwrap_or_else(|e| panic!("{e}"));
+        MockState::new(config, 3600, keys)
+    }
+
+    fn grant(client_id: &str, scope: &str) -> Grant {
+        Grant {
+            grant_id: random_string(8),
+            client_id: client_id.into(),
+            username: "alice".into(),
+            scope: scope.into(),
+            auth_time: 0,
+        }
+    }
+
+    fn field(body: &Value, name: &str) -> String {
+        body[name].as_str().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn id_token_only_for_openid_grants() -> Result<(), IdTokenError> {
+        let state = state();
+        assert!(state.issue_tokens(grant("c", "profile"), None)?["id_token"].is_null());
+        let body = state.issue_tokens(grant("c", "openid profile"), Some("n"))?;
+        assert_eq!(field(&body, "id_token").split('.').count(), 3);
+        Ok(())
+    }
+
+    #[test]
+    fn revoking_a_refresh_token_revokes_the_access_tokens_of_its_grant() -> Result<(), IdTokenError>
+    {
+        let state = state();
+        let body = state.issue_tokens(grant("c", "openid"), None)?;
+        let (access, refresh) = (field(&body, "access_token"), field(&body, "refresh_token"));
+        let other = field(
+            &state.issue_tokens(grant("c", "openid"), None)?,
+            "access_token",
+        );
+        assert_eq!(
+            state.revoke("p", &refresh, None),
+            None,
+            "another client's token"
+        );
+        assert_eq!(
+            state.revoke("c", &refresh, Some("access_token")),
+            Some("refresh_token")
+        );
+        assert!(state.user_for_access_token(&access).is_none());
+        assert!(state.user_for_access_token(&other).is_some());
+        assert_eq!(state.revoke("c", &refresh, None), None, "already revoked");
+        assert_eq!(state.revoke("c", &other, None), Some("access_token"));
+        assert!(state.user_for_access_token(&other).is_none());
+        Ok(())
     }
 }
