@@ -14,10 +14,7 @@ with a revoked token). `--logout` forgets it.
 
 import argparse
 import os
-import threading
-import urllib.request
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flet_auth import AuthPage, FileTokenStore, OAuthProvider
 from flet_auth.providers import GitHubOAuthProvider
@@ -52,7 +49,7 @@ def main() -> None:
         server.start()
         provider = server.provider("http://127.0.0.1:0/callback")
         if not args.browser:
-            open_url = play_browser(server)
+            open_url = server.browser()
         print(f"Using the local provider at {server.url}")
 
     try:
@@ -66,20 +63,6 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
-
-
-def play_browser(server: MockOAuthServer):  # type: ignore[no-untyped-def]
-    """Approves at the local provider and follows the redirect, as a browser would."""
-
-    def visit(url: str) -> None:
-        query = server.authorize(url)
-        callback = parse_qs(urlsplit(url).query)["redirect_uri"][0]
-        urllib.request.urlopen(f"{callback}?{urlencode(query)}", timeout=10).read()
-
-    def open_url(url: str) -> None:
-        threading.Thread(target=visit, args=(url,), daemon=True).start()
-
-    return open_url
 
 
 if __name__ == "__main__":

@@ -10,9 +10,6 @@ then revokes the tokens.
 """
 
 import os
-import threading
-import urllib.request
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flet_auth import AuthPage, OpenIDProvider
 from flet_auth.testing import MockOAuthServer
@@ -33,7 +30,7 @@ def main() -> None:
         server = MockOAuthServer()
         server.start()
         provider = server.openid_provider("http://127.0.0.1:0/callback")
-        open_url = play_browser(server)
+        open_url = server.browser()
         print(f"Using the local provider at {server.url}")
     try:
         page = AuthPage()
@@ -52,17 +49,6 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
-
-
-def play_browser(server: MockOAuthServer):  # type: ignore[no-untyped-def]
-    """Approves at the local provider and follows the redirect, as a browser would."""
-
-    def visit(url: str) -> None:
-        query = server.authorize(url)
-        callback = parse_qs(urlsplit(url).query)["redirect_uri"][0]
-        urllib.request.urlopen(f"{callback}?{urlencode(query)}", timeout=10).read()
-
-    return lambda url: threading.Thread(target=visit, args=(url,), daemon=True).start()
 
 
 if __name__ == "__main__":

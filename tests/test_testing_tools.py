@@ -90,3 +90,25 @@ def test_python_m_flet_auth_testing_serves_until_interrupted() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_simulated_browser_completes_an_auth_page_login() -> None:
+    from flet_auth import AuthPage, LoginEvent
+
+    events: list[LoginEvent] = []
+    with MockOAuthServer() as server:
+        page = AuthPage()
+        page.on_login = events.append
+        page.login_sync(
+            server.provider("http://127.0.0.1:0/cb"),
+            on_open_authorization_url=server.browser(user="bob"),
+        )
+        assert page.auth is not None and page.auth.user is not None and page.auth.user.id == "1002"
+        denied = AuthPage()
+        denied.on_login = events.append
+        denied.login_sync(
+            server.provider("http://127.0.0.1:0/cb"),
+            on_open_authorization_url=server.browser(approve=False),
+        )
+        assert denied.auth is None
+    assert [e.error for e in events] == ["", "access_denied"]

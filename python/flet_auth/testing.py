@@ -14,8 +14,11 @@ With pytest, the fixture `oauth_server` gives a running server (this module is a
 plugin). `python -m flet_auth.testing --port 9000` serves one by hand.
 """
 
+import threading
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any, Callable, Optional
+from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.request import urlopen
 
 from flet_auth._core import MockServerCore
 from flet_auth.oauth_provider import OAuthProvider
@@ -92,6 +95,21 @@ class MockOAuthServer(MockServerCore):
             server_metadata_url=self.discovery_url,
             **settings,
         )
+
+    def browser(self, user: Optional[str] = None, approve: bool = True) -> Callable[[str], None]:
+        """An `on_open_authorization_url` for `AuthPage` that plays the user's browser: it
+        consents at this server as `user` and follows the redirect to the app's listener."""
+
+        def visit(url: str) -> None:
+            query = self.authorize(url, user=user, approve=approve)
+            callback = parse_qs(urlsplit(url).query)["redirect_uri"][0]
+            with urlopen(f"{callback}?{urlencode(query)}", timeout=10) as answer:
+                answer.read()
+
+        def open_url(url: str) -> None:
+            threading.Thread(target=visit, args=(url,), daemon=True).start()
+
+        return open_url
 
     def github_provider(
         self, redirect_url: str = DEFAULT_REDIRECT_URL, **settings: Any
