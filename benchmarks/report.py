@@ -167,6 +167,8 @@ def other_tables(results: dict[str, Any]) -> str:
         out.append("| Operation | wall us | CPU us (loop thread) | ctx switches | threads |")
         out.append("|---|---:|---:|---:|---:|")
         for name, p in results["probe"].items():
+            if not isinstance(p, dict):
+                continue  # exit_status / exit_stderr of a worker that died at exit
             out.append(
                 f"| {name} | {p['wall_us']:.1f} | {p['cpu_us']:.1f} ({p['loop_cpu_us']:.1f}) "
                 f"| {p['switches']:.1f} | {p['threads']:.0f} |"
@@ -237,6 +239,16 @@ def other_tables(results: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def died_at_exit(node: Any) -> list[str]:
+    """First stderr line of every worker result in `node` whose process died at exit."""
+    if isinstance(node, dict):
+        found = [node["exit_stderr"].split("\n")[0]] if node.get("exit_status") else []
+        return found + [x for v in node.values() for x in died_at_exit(v)]
+    if isinstance(node, list):
+        return [x for v in node for x in died_at_exit(v)]
+    return []
+
+
 def chart(logins: dict[str, Any], path: Path) -> None:
     import matplotlib
 
@@ -292,6 +304,12 @@ def render(results: dict[str, Any]) -> str:
     if "storm" in results:
         parts += ["\n## Refresh storm\n\n", storm_table(results["storm"])]
     parts.append(other_tables(results))
+    crashes = died_at_exit({k: v for k, v in results.items() if k != "meta"})
+    if crashes:
+        parts.append(
+            f"\n**{len(crashes)} worker process(es) died at interpreter exit, after measuring, "
+            f"in all sections** (numbers kept): `{crashes[0]}`\n"
+        )
     if results.get("notes"):
         parts += ["\n## Notes\n\n", "".join(f"- {n}\n" for n in results["notes"])]
     return "".join(parts)

@@ -35,7 +35,10 @@ NOTES = [
     "production.",
     "Authlib and httpx use httpx's default pool (100 connections, 20 kept alive) unless "
     "`--httpx-pool N` is given: httpx 0.28's pool costs grow with the number of connections, "
-    "so a pool of 50 is slower at concurrency 50 than the defaults.",
+    "so a pool of 50 is slower at concurrency 50 than the defaults, and a pool of 10 is up to "
+    "1.5x faster (try `--only logins --httpx-pool 10`).",
+    "A cell's nginx CPU per request is in results.json (`server_cpu_ms_per_request`); the "
+    "client and nginx share the 2 cores, so a client's CPU per login bounds its logins/s.",
     "flet.auth over plain HTTP runs with `OAUTHLIB_INSECURE_TRANSPORT=1`; its GitHub provider "
     "gets the server through `GITHUB_API_BASE_URL` and `token_endpoint`.",
     "Authlib shared: one `AsyncOAuth2Client`, `fetch_token` then `get(user_endpoint)` with "
