@@ -58,7 +58,7 @@ def test_module_paths_mirror_flet() -> None:
     assert flet_auth.OAuthProvider is OAuthProvider
     assert flet_auth.GitHubOAuthProvider is GitHubOAuthProvider
     assert flet_auth.AuthorizationService is Service
-    assert (T, G, U) == (flet_auth.OAuthToken, flet_auth.Group, flet_auth.User)
+    assert (flet_auth.OAuthToken, flet_auth.Group, flet_auth.User) == (T, G, U)
     assert Authorization is flet_auth.Authorization
     assert (Auth0OAuthProvider, AzureOAuthProvider, GoogleOAuthProvider) == (
         flet_auth.Auth0OAuthProvider,
