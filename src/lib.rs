@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+pub mod bridge;
 pub mod crypto;
 pub mod errors;
 pub mod http;
@@ -35,5 +36,10 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(oidc::discover_sync, m)?)?;
     let fetch = wrap_pyfunction!(service::fetch_json_py, m)?;
     m.add("fetch_json", fetch)?;
+    let shutdown = wrap_pyfunction!(runtime::shutdown, m)?;
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (&shutdown,))?;
+    m.add("_shutdown", shutdown)?;
     Ok(())
 }

@@ -16,9 +16,10 @@ use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 use url::{Host, Url};
 
+use crate::bridge::{block_on, py_future};
 use crate::errors::{Error, Result};
 use crate::http::is_loopback;
-use crate::runtime::{block_on, engine, py_future};
+use crate::runtime::engine;
 
 type Params = BTreeMap<String, String>;
 

@@ -16,11 +16,11 @@ use subtle::ConstantTimeEq;
 
 use pyo3::prelude::*;
 
+use crate::bridge::{block_on, py_future};
 use crate::errors::{Error, Result};
 use crate::http::{self, check_url};
 use crate::json::PyJson;
 use crate::provider::timeout_from;
-use crate::runtime::{block_on, py_future};
 use crate::token::now;
 
 /// How long a discovery document and a JWKS are trusted before they are fetched again.

@@ -7,21 +7,22 @@ use std::time::{Duration, Instant};
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use oauth2::{CsrfToken, PkceCodeChallenge};
 use pyo3::prelude::*;
-use pyo3_async_runtimes::TaskLocals;
 use reqwest::Method;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 use url::Url;
 
+use crate::bridge::{self, block_on, block_on_with, py_future, py_future_with, Caller};
 use crate::errors::{Error, Result};
 use crate::http::{self, check_url};
 use crate::json::PyJson;
 use crate::oidc;
 use crate::provider::ProviderConfig;
-use crate::runtime::{self, block_on, current_locals, py_future};
+use crate::runtime;
 use crate::token::{
     body_object, lock, oauth_error, parse_token_response, OAuthToken, TokenCell, TokenData,
 };
+use pyo3_async_runtimes::TaskLocals;
 
 /// A token is refreshed this many seconds before it expires.
 pub const REFRESH_LEEWAY: f64 = 60.0;
@@ -159,11 +160,7 @@ impl Inner {
         parse_token_response(&response)
     }
 
-    async fn exchange(
-        self: Arc<Self>,
-        code: String,
-        locals: Option<TaskLocals>,
-    ) -> Result<TokenCell> {
+    async fn exchange(self: Arc<Self>, code: String, caller: Caller) -> Result<TokenCell> {
         let url = self.token_url()?;
         let pending = guard(&self.login).take();
         let nonce = pending.as_ref().and_then(|p| p.nonce.clone());
@@ -181,7 +178,7 @@ impl Inner {
         let data = self.post_token(&url, form).await?;
         self.check_id_token(&data, nonce, None).await?;
         log::info!(target: "flet_auth", "login: token issued by {}", http::display(&url));
-        let hooked = self.call_hook(&data, locals).await;
+        let hooked = self.call_hook(&data, caller).await;
         let cell: TokenCell = Arc::new(Mutex::new(data));
         *guard(&self.token) = Some(cell.clone());
         hooked.map(|_| cell)
@@ -322,9 +319,9 @@ impl Inner {
         Ok(url.into())
     }
 
-    async fn call_hook(&self, data: &TokenData, locals: Option<TaskLocals>) -> Result<()> {
+    async fn call_hook(&self, data: &TokenData, caller: Caller) -> Result<()> {
         match &self.on_token_update {
-            Some(hook) => call_hook(hook.clone(), data.clone(), locals).await,
+            Some(hook) => call_hook(hook.clone(), data.clone(), caller).await,
             None => Ok(()),
         }
     }
@@ -333,36 +330,48 @@ impl Inner {
         guard(&self.token).clone()
     }
 
-    async fn get_token(self: Arc<Self>, locals: Option<TaskLocals>) -> Result<Option<TokenCell>> {
+    /// The token if it can be used now, or the refresh to wait for (started here if needed;
+    /// `caller` runs its hook).
+    fn token_state(self: &Arc<Self>, caller: Caller) -> Result<TokenState> {
         let Some(cell) = self.current() else {
-            return Ok(None);
+            return Ok(TokenState::Ready(None));
         };
-        let flight = {
-            let mut slot = guard(&self.inflight);
-            match slot.as_ref() {
-                Some(f) => f.clone(),
-                None => {
-                    if !lock(&cell).needs_refresh(REFRESH_LEEWAY) {
-                        return Ok(Some(cell));
-                    }
-                    let f = self.clone().start_refresh(cell.clone(), locals)?;
-                    *slot = Some(f.clone());
-                    f
-                }
+        let mut slot = guard(&self.inflight);
+        if let Some(flight) = slot.as_ref() {
+            return Ok(TokenState::Refreshing(flight.clone()));
+        }
+        if !lock(&cell).needs_refresh(REFRESH_LEEWAY) {
+            return Ok(TokenState::Ready(Some(cell)));
+        }
+        let flight = self.clone().start_refresh(cell, caller)?;
+        *slot = Some(flight.clone());
+        Ok(TokenState::Refreshing(flight))
+    }
+
+    /// The token when no refresh is due or running: `Some(None)` without a token.
+    fn usable_now(&self) -> Option<Option<TokenCell>> {
+        let Some(cell) = self.current() else {
+            return Some(None);
+        };
+        let idle = guard(&self.inflight).is_none();
+        let fresh = !lock(&cell).needs_refresh(REFRESH_LEEWAY);
+        (idle && fresh).then_some(Some(cell))
+    }
+
+    async fn get_token(self: Arc<Self>, caller: Caller) -> Result<Option<TokenCell>> {
+        match self.token_state(caller)? {
+            TokenState::Ready(cell) => Ok(cell),
+            TokenState::Refreshing(flight) => {
+                flight.await?;
+                Ok(self.current())
             }
-        };
-        flight.await?;
-        Ok(self.current())
+        }
     }
 
     /// Runs the refresh as its own task: a caller that goes away must not lose the answer,
     /// which may carry a rotated refresh token.
-    fn start_refresh(
-        self: Arc<Self>,
-        cell: TokenCell,
-        locals: Option<TaskLocals>,
-    ) -> Result<Flight> {
-        let task = runtime::spawn(self.refresh(cell, locals))?;
+    fn start_refresh(self: Arc<Self>, cell: TokenCell, caller: Caller) -> Result<Flight> {
+        let task = runtime::spawn(self.refresh(cell, caller))?;
         Ok(async move {
             task.await
                 .unwrap_or_else(|_| Err(Error::Transport("the refresh task failed".into())))
@@ -371,7 +380,7 @@ impl Inner {
         .shared())
     }
 
-    async fn refresh(self: Arc<Self>, cell: TokenCell, locals: Option<TaskLocals>) -> Result<()> {
+    async fn refresh(self: Arc<Self>, cell: TokenCell, caller: Caller) -> Result<()> {
         let answer = self.refresh_request(&cell).await;
         let data = match answer {
             Ok(data) => data,
@@ -381,7 +390,7 @@ impl Inner {
                 return Err(e);
             }
         };
-        let hooked = self.call_hook(&data, locals).await;
+        let hooked = self.call_hook(&data, caller).await;
         {
             let mut slot = guard(&self.inflight);
             *lock(&cell) = data;
@@ -421,36 +430,46 @@ impl Inner {
     }
 }
 
-/// Hands a new token to the app's `on_token_update(token)`, sync or async, and waits for it.
-async fn call_hook(
-    hook: Arc<Py<PyAny>>,
-    data: TokenData,
-    locals: Option<TaskLocals>,
-) -> Result<()> {
-    let pending = tokio::task::spawn_blocking(move || {
-        Python::attach(|py| -> PyResult<Option<_>> {
+/// Hands a new token to the app's `on_token_update(token)`, sync or async, on the caller's
+/// thread, and waits for it.
+async fn call_hook(hook: Arc<Py<PyAny>>, data: TokenData, caller: Caller) -> Result<()> {
+    let pending = caller
+        .call(move |py, caller| -> PyResult<Option<HookAwait>> {
             let token = OAuthToken::new_shared(Arc::new(Mutex::new(data)));
             let result = hook.bind(py).call1((token,))?;
             if !result.hasattr("__await__")? {
                 return Ok(None);
             }
-            match locals {
-                Some(locals) => Ok(Some(pyo3_async_runtimes::into_future_with_locals(
-                    &locals, result,
-                )?)),
-                None => {
+            let locals = match caller {
+                Caller::Thread(_) => {
                     py.import("asyncio")?.call_method1("run", (result,))?;
-                    Ok(None)
+                    return Ok(None);
                 }
-            }
+                Caller::Loop {
+                    locals: Some(locals),
+                    ..
+                } => locals.clone(),
+                Caller::Loop { locals: None, .. } => TaskLocals::with_running_loop(py)?,
+            };
+            Ok(Some(
+                pyo3_async_runtimes::into_future_with_locals(&locals, result)?.boxed(),
+            ))
         })
-    })
-    .await
-    .map_err(|_| Error::Transport("the on_token_update hook could not run".into()))??;
+        .await
+        .map_err(|_| Error::Transport("the on_token_update hook could not run".into()))??;
     if let Some(awaitable) = pending {
         awaitable.await?;
     }
     Ok(())
+}
+
+/// An async hook's coroutine, awaited on the caller's loop.
+type HookAwait = BoxFuture<'static, PyResult<Py<PyAny>>>;
+
+/// What `get_token` finds: a token to hand out now, or a refresh to wait for.
+enum TokenState {
+    Ready(Option<TokenCell>),
+    Refreshing(Flight),
 }
 
 /// GET a JSON document with a bearer token (user info, GitHub's API).
@@ -487,6 +506,11 @@ pub struct ServiceCore {
 }
 
 impl ServiceCore {
+    /// Whether engine calls must be able to run the app's hook on the caller's loop.
+    fn hooked(&self) -> bool {
+        self.inner.on_token_update.is_some()
+    }
+
     fn access_token(&self) -> Result<String> {
         self.inner
             .current()
@@ -542,25 +566,48 @@ impl ServiceCore {
     }
 
     fn request_token<'py>(&self, py: Python<'py>, code: String) -> PyResult<Bound<'py, PyAny>> {
-        let locals = current_locals(py)?;
-        let fut = self.inner.clone().exchange(code, Some(locals));
-        py_future(py, async move { fut.await.map(OAuthToken::new_shared) })
+        let inner = self.inner.clone();
+        py_future_with(py, self.hooked(), move |caller| async move {
+            inner
+                .exchange(code, caller)
+                .await
+                .map(OAuthToken::new_shared)
+        })
     }
 
     fn request_token_sync(&self, py: Python<'_>, code: String) -> PyResult<OAuthToken> {
-        let fut = self.inner.clone().exchange(code, None);
-        block_on(py, async move { fut.await.map(OAuthToken::new_shared) })
+        let inner = self.inner.clone();
+        block_on_with(py, move |caller| async move {
+            inner
+                .exchange(code, caller)
+                .await
+                .map(OAuthToken::new_shared)
+        })
     }
 
     fn get_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let locals = current_locals(py)?;
-        let fut = self.inner.clone().get_token(Some(locals));
-        py_future(py, async move { fut.await.map(wrap) })
+        let event_loop = bridge::running_loop(py)?;
+        let caller = Caller::of_loop(&event_loop, self.hooked())?;
+        match self.inner.token_state(caller.clone())? {
+            TokenState::Ready(cell) => bridge::ready_on(&event_loop, wrap(cell)),
+            TokenState::Refreshing(flight) => {
+                let inner = self.inner.clone();
+                bridge::spawn_on(&event_loop, &caller, async move {
+                    flight.await?;
+                    Ok(inner.current().map(OAuthToken::new_shared))
+                })
+            }
+        }
     }
 
     fn get_token_sync(&self, py: Python<'_>) -> PyResult<Option<OAuthToken>> {
-        let fut = self.inner.clone().get_token(None);
-        block_on(py, async move { fut.await.map(wrap) })
+        if let Some(cell) = self.inner.usable_now() {
+            return Ok(wrap(cell));
+        }
+        let inner = self.inner.clone();
+        block_on_with(py, move |caller| async move {
+            inner.get_token(caller).await.map(wrap)
+        })
     }
 
     /// The current token without refreshing it.

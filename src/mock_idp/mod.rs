@@ -21,8 +21,9 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use url::Url;
 
+use crate::bridge::block_on;
 use crate::errors::Error;
-use crate::runtime::{block_on, engine};
+use crate::runtime::engine;
 use forgery::Forgery;
 use keys::{KeyError, KeyRing, SigningAlg};
 use state::{default_users, random_string, Config, Fault, MockState, MockUser, ENDPOINTS};
