@@ -2,8 +2,11 @@
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +155,64 @@ def test_hook_sees_each_refreshed_token_once_under_concurrency(server: MockOAuth
     results = asyncio.run(many())
     assert len(seen) == 2
     assert all(r is not None and r.access_token == seen[1] for r in results)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_logs_in_with_the_async_api(server: MockOAuthServer) -> None:
+    asyncio.run(login(server))  # the parent's loop channel exists before the fork
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            service = asyncio.run(login(server, user="bob"))
+            code = 0 if service.user is not None and service.user.id == "1002" else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert asyncio.run(login(server)).user is not None
+
+
+EXIT_WITH_WORK_IN_FLIGHT = """
+import asyncio, logging, sys, threading
+from flet_auth import AuthorizationService
+from flet_auth.testing import MockOAuthServer
+
+logging.basicConfig(level=logging.INFO, stream=sys.stdout)  # engine threads log to Python
+server = MockOAuthServer().__enter__()
+server.fail("token", delay=0.03, times=1000)
+provider = server.provider()
+
+async def hook(token):
+    await asyncio.sleep(0)
+
+def spin():  # another Python thread wants the GIL too
+    deadline = __import__("time").monotonic() + 0.2
+    while __import__("time").monotonic() < deadline:
+        pass
+
+async def main():
+    threading.Thread(target=spin).start()
+    for i in range(30):
+        service = AuthorizationService(provider, True, False, on_token_update=hook)
+        url, _ = service.get_authorization_data()
+        code = server.authorize(url)["code"]
+        asyncio.ensure_future(service.request_token(code))
+        await asyncio.sleep(0.001 * (i % 3))
+
+loop = asyncio.new_event_loop()
+loop.run_until_complete(main())
+# exit with requests, hooks and log records still in flight and the loop never closed
+"""
+
+
+def test_the_process_exits_cleanly_with_engine_work_in_flight(tmp_path: Path) -> None:
+    script = tmp_path / "exit_in_flight.py"
+    script.write_text(EXIT_WITH_WORK_IN_FLIGHT)
+    for _ in range(8):
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "Fatal Python error" not in done.stderr
+        assert "panicked" not in done.stderr
