@@ -306,6 +306,7 @@ where
     F: Future<Output = Result<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    crate::logging::ensure(py)?;
     let event_loop = running_loop(py)?;
     let caller = Caller::of_loop(&event_loop, with_locals)?;
     spawn_on(&event_loop, &caller, make(caller.clone()))
@@ -403,6 +404,7 @@ where
     F: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
+    crate::logging::ensure(py)?;
     let engine = engine()?;
     let (tx, rx) = mpsc::channel::<Job>();
     let slot: Arc<Mutex<Option<Result<T>>>> = Arc::new(Mutex::new(None));

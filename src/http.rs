@@ -98,7 +98,7 @@ pub async fn send(builder: RequestBuilder, url: &Url) -> Result<Response> {
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok((status, content_type, body)) => {
-            log::debug!(target: "flet_auth.http", "{method} {endpoint} -> {status} in {elapsed:.1} ms");
+            log::debug!(target: "flet_auth::http", "{method} {endpoint} -> {status} in {elapsed:.1} ms");
             Ok(Response {
                 status,
                 content_type,
@@ -107,7 +107,7 @@ pub async fn send(builder: RequestBuilder, url: &Url) -> Result<Response> {
             })
         }
         Err(e) => {
-            log::debug!(target: "flet_auth.http", "{method} {endpoint} failed in {elapsed:.1} ms");
+            log::debug!(target: "flet_auth::http", "{method} {endpoint} failed in {elapsed:.1} ms");
             Err(transport_error(&endpoint, e))
         }
     }

@@ -7,7 +7,7 @@ pub mod crypto;
 pub mod errors;
 pub mod http;
 pub mod json;
-mod logging;
+pub mod logging;
 pub mod loopback;
 pub mod mock_idp;
 pub mod oidc;
@@ -19,7 +19,6 @@ pub mod token;
 #[pymodule]
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    logging::install(m.py())?;
     errors::register(m)?;
     m.add_class::<token::OAuthToken>()?;
     m.add_class::<service::ServiceCore>()?;

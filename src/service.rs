@@ -533,7 +533,7 @@ impl ServiceCore {
         on_token_update: Option<Py<PyAny>>,
         redirect_url: Option<String>,
     ) -> PyResult<Self> {
-        crate::logging::refresh_levels();
+        crate::logging::refresh_levels(provider.py())?;
         let mut provider = ProviderConfig::from_py(provider)?;
         if let Some(url) = redirect_url {
             provider.redirect_url = url;

@@ -30,11 +30,10 @@ from flet_auth.authorization_service import AuthorizationService
 from flet_auth.group import Group
 from flet_auth.login_event import LoginEvent
 from flet_auth.oauth_provider import OAuthProvider
-from flet_auth.page import AuthPage
-from flet_auth.store import FileTokenStore
 from flet_auth.user import User
 
 if TYPE_CHECKING:
+    from flet_auth.page import AuthPage
     from flet_auth.providers import (
         Auth0OAuthProvider,
         AzureOAuthProvider,
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
         GoogleOAuthProvider,
         OpenIDProvider,
     )
+    from flet_auth.store import FileTokenStore
 
 __all__ = [
     "Auth0OAuthProvider",
@@ -72,19 +72,23 @@ __all__ = [
     "__version__",
 ]
 
-_PROVIDERS = {
-    "OpenIDProvider",
-    "Auth0OAuthProvider",
-    "AzureOAuthProvider",
-    "GitHubOAuthProvider",
-    "GoogleOAuthProvider",
+_LAZY = {
+    "OpenIDProvider": "flet_auth.providers",
+    "Auth0OAuthProvider": "flet_auth.providers",
+    "AzureOAuthProvider": "flet_auth.providers",
+    "GitHubOAuthProvider": "flet_auth.providers",
+    "GoogleOAuthProvider": "flet_auth.providers",
+    "AuthPage": "flet_auth.page",
+    "FileTokenStore": "flet_auth.store",
 }
 
 
 def __getattr__(name: str) -> Any:
-    # The providers load on first use, so that `import flet_auth` stays fast.
-    if name in _PROVIDERS:
-        from flet_auth import providers
+    # Providers, the desktop page and the token store load on first use, so that
+    # `import flet_auth` stays fast.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(providers, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module), name)

@@ -104,6 +104,7 @@ impl MockServerCore {
         id_token_alg: &str,
         issuer: Option<String>,
     ) -> PyResult<Self> {
+        crate::logging::ensure(py)?;
         let users = match users {
             Some(u) => users_from_py(u)?,
             None => default_users(),
@@ -156,7 +157,7 @@ impl MockServerCore {
                 let _ = stopped.await;
             });
             if let Err(e) = served.await {
-                log::warn!(target: "flet_auth.testing", "mock provider stopped: {e}");
+                log::warn!(target: "flet_auth::testing", "mock provider stopped: {e}");
             }
         });
         *slot = Some(Running {
