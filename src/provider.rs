@@ -1,11 +1,13 @@
 //! What the engine needs to know of a provider, read from any object with the attributes of
 //! Flet's `OAuthProvider` (ours, Flet's own, or a subclass of either).
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use oauth2::ClientSecret;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use reqwest::RequestBuilder;
@@ -34,7 +36,9 @@ impl TokenEndpointAuthMethod {
     }
 }
 
-/// The provider settings, copied out of the Python object once per service.
+/// The provider settings, copied out of the Python object (once per provider, see
+/// [`ProviderCache`]).
+#[derive(Clone)]
 pub struct ProviderConfig {
     pub client_id: String,
     pub client_secret: Option<ClientSecret>,
@@ -159,6 +163,14 @@ impl ProviderConfig {
         })
     }
 
+    /// The same settings with another redirect URL (a loopback port chosen at run time).
+    pub fn with_redirect_url(&self, redirect_url: String) -> Self {
+        ProviderConfig {
+            redirect_url,
+            ..self.clone()
+        }
+    }
+
     /// Adds client authentication to a token endpoint request whose form is `form`.
     pub fn authenticate(
         &self,
@@ -189,6 +201,91 @@ impl ProviderConfig {
                 request
             }
         }
+    }
+}
+
+/// A provider's settings and composed scopes, shared by every service of the provider.
+///
+/// Kept on providers whose class sets `_flet_auth_caches_config` (ours: their `__setattr__`
+/// drops it, so a changed attribute is read again); other providers are read per service.
+#[pyclass(frozen, module = "flet_auth._core")]
+pub struct ProviderCache {
+    pub config: Arc<ProviderConfig>,
+    /// The composed scope for (fetch_user, fetch_groups), indexed `user | groups << 1`.
+    scopes: [OnceLock<Arc<[String]>>; 4],
+}
+
+const CACHE_ATTR: &str = "_flet_auth_config";
+
+impl ProviderCache {
+    pub fn of<'py>(provider: &Bound<'py, PyAny>) -> PyResult<Bound<'py, ProviderCache>> {
+        let py = provider.py();
+        if let Ok(cached) = provider.getattr(intern!(py, CACHE_ATTR)) {
+            if let Ok(cache) = cached.cast_into::<ProviderCache>() {
+                return Ok(cache);
+            }
+        }
+        let cache = Bound::new(
+            py,
+            ProviderCache {
+                config: Arc::new(ProviderConfig::from_py(provider)?),
+                scopes: Default::default(),
+            },
+        )?;
+        let caches = provider
+            .getattr(intern!(py, "_flet_auth_caches_config"))
+            .and_then(|v| v.is_truthy())
+            .unwrap_or(false);
+        if caches {
+            provider.setattr(intern!(py, CACHE_ATTR), &cache)?;
+        }
+        Ok(cache)
+    }
+
+    /// The scope of a service made without its own `scope`.
+    pub fn scope(
+        &self,
+        provider: &Bound<'_, PyAny>,
+        fetch_user: bool,
+        fetch_groups: bool,
+    ) -> PyResult<Arc<[String]>> {
+        let slot = &self.scopes[usize::from(fetch_user) | usize::from(fetch_groups) << 1];
+        if let Some(scope) = slot.get() {
+            return Ok(scope.clone());
+        }
+        let scope = self.compose(provider, None, fetch_user, fetch_groups)?;
+        Ok(slot.get_or_init(|| scope).clone())
+    }
+
+    /// Flet's composition: `scope`, the provider's scopes, then user and group scopes.
+    pub fn compose(
+        &self,
+        provider: &Bound<'_, PyAny>,
+        scope: Option<Vec<String>>,
+        fetch_user: bool,
+        fetch_groups: bool,
+    ) -> PyResult<Arc<[String]>> {
+        let list = |name: &str| -> PyResult<Option<Vec<String>>> {
+            attr(provider, name)?
+                .map(|v| {
+                    v.extract::<Vec<String>>().map_err(|_| {
+                        Error::Configuration(format!("provider.{name} must be a list of strings"))
+                            .into()
+                    })
+                })
+                .transpose()
+        };
+        let user = if fetch_user {
+            list("user_scopes")?
+        } else {
+            None
+        };
+        let groups = if fetch_groups {
+            list("group_scopes")?
+        } else {
+            None
+        };
+        Ok(compose_scope(scope, list("scopes")?, user, groups).into())
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use oauth2::{CsrfToken, PkceCodeChallenge};
 use pyo3::prelude::*;
+use pyo3::types::PyList;
 use reqwest::Method;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
@@ -17,7 +18,7 @@ use crate::errors::{Error, Result};
 use crate::http::{self, check_url};
 use crate::json::PyJson;
 use crate::oidc;
-use crate::provider::ProviderConfig;
+use crate::provider::{ProviderCache, ProviderConfig};
 use crate::runtime;
 use crate::token::{
     body_object, lock, oauth_error, parse_token_response, OAuthToken, TokenCell, TokenData,
@@ -36,30 +37,58 @@ struct PendingLogin {
     state_checked: bool,
     code_verifier: Option<String>,
     nonce: Option<String>,
+    /// The login asked for the `openid` scope, so its token response must carry an ID token.
+    openid: bool,
 }
 
 /// A refresh in progress, awaited by every caller that needs it.
 type Flight = Shared<BoxFuture<'static, Result<()>>>;
 
-struct Inner {
-    provider: ProviderConfig,
-    scope: Vec<String>,
-    login: Mutex<Option<PendingLogin>>,
-    last_state: Mutex<Option<String>>,
-    token: Mutex<Option<TokenCell>>,
-    inflight: Mutex<Option<Flight>>,
-    on_token_update: Option<Arc<Py<PyAny>>>,
+/// The scope of the service: the provider's composed scope, shared by every service of the
+/// provider, until the app reads or sets `service.scope`, which makes it this list.
+enum Scope {
+    Shared(Arc<[String]>),
+    List(Py<PyList>),
+}
+
+/// What changes during a service's life, under one lock. Rarely used parts are boxed so that
+/// the many idle services of a server stay small.
+struct State {
+    scope: Scope,
+    login: Option<Box<PendingLogin>>,
+    last_state: Option<Box<str>>,
+    token: Option<TokenCell>,
+    inflight: Option<Flight>,
     /// The verified claims of the last ID token (OpenID Connect).
-    id_claims: Mutex<Option<Map<String, Value>>>,
+    id_claims: Option<Box<Map<String, Value>>>,
+}
+
+struct Inner {
+    provider: Arc<ProviderConfig>,
+    state: Mutex<State>,
+    on_token_update: Option<Py<PyAny>>,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+impl State {
+    fn new(scope: Arc<[String]>) -> Self {
+        State {
+            scope: Scope::Shared(scope),
+            login: None,
+            last_state: None,
+            token: None,
+            inflight: None,
+            id_claims: None,
+        }
+    }
+}
+
 impl Inner {
-    fn authorization_url(&self) -> Result<(String, String)> {
-        let p = &self.provider;
+    fn authorization_url(&self, scope: &[String]) -> Result<(String, String)> {
+        let p = &*self.provider;
         let mut url = check_url(
             "authorization_endpoint",
             &p.authorization_endpoint,
@@ -91,8 +120,8 @@ impl Inner {
                 .append_pair("response_type", "code")
                 .append_pair("client_id", &p.client_id)
                 .append_pair("redirect_uri", &p.redirect_url);
-            if !self.scope.is_empty() {
-                query.append_pair("scope", &self.scope.join(" "));
+            if !scope.is_empty() {
+                query.append_pair("scope", &scope.join(" "));
             }
             query.append_pair("state", &state);
             if let Some(c) = &challenge {
@@ -108,21 +137,24 @@ impl Inner {
                 query.append_pair(k, v);
             }
         }
-        *guard(&self.login) = Some(PendingLogin {
+        let login = PendingLogin {
             state: state.clone(),
             issued: Instant::now(),
             state_checked: false,
             code_verifier: verifier,
             nonce,
-        });
-        *guard(&self.last_state) = Some(state.clone());
+            openid: scope.iter().any(|s| s == "openid"),
+        };
+        let mut st = guard(&self.state);
+        st.login = Some(Box::new(login));
+        st.last_state = Some(state.as_str().into());
         Ok((url.into(), state))
     }
 
     /// Accepts the `state` of a redirect once, within [`STATE_TTL`], compared in constant time.
     fn check_state(&self, state: &str) -> Result<()> {
-        let mut login = guard(&self.login);
-        let Some(pending) = login.as_mut() else {
+        let mut st = guard(&self.state);
+        let Some(pending) = st.login.as_mut() else {
             return Err(Error::StateMismatch(
                 "no login is waiting for a redirect".into(),
             ));
@@ -145,7 +177,7 @@ impl Inner {
     }
 
     fn token_url(&self) -> Result<Url> {
-        let p = &self.provider;
+        let p = &*self.provider;
         check_url("token_endpoint", &p.token_endpoint, p.allow_insecure_http)
     }
 
@@ -162,8 +194,9 @@ impl Inner {
 
     async fn exchange(self: Arc<Self>, code: String, caller: Caller) -> Result<TokenCell> {
         let url = self.token_url()?;
-        let pending = guard(&self.login).take();
+        let pending = guard(&self.state).login.take();
         let nonce = pending.as_ref().and_then(|p| p.nonce.clone());
+        let openid = pending.as_ref().is_some_and(|p| p.openid);
         let verifier = pending
             .and_then(|p| p.code_verifier)
             .or_else(|| self.provider.code_verifier.clone());
@@ -176,12 +209,29 @@ impl Inner {
             form.push(("code_verifier", v));
         }
         let data = self.post_token(&url, form).await?;
-        self.check_id_token(&data, nonce, None).await?;
+        self.check_id_token(&data, nonce, openid, None).await?;
         log::info!(target: "flet_auth", "login: token issued by {}", http::display(&url));
         let hooked = self.call_hook(&data, caller).await;
         let cell: TokenCell = Arc::new(Mutex::new(data));
-        *guard(&self.token) = Some(cell.clone());
+        guard(&self.state).token = Some(cell.clone());
         hooked.map(|_| cell)
+    }
+
+    /// The exchange, then the user's JSON from `user_endpoint` when given.
+    async fn login(
+        self: Arc<Self>,
+        code: String,
+        caller: Caller,
+        user_endpoint: Option<String>,
+    ) -> Result<(TokenCell, Option<Value>)> {
+        let cell = self.clone().exchange(code, caller).await?;
+        let Some(url) = user_endpoint else {
+            return Ok((cell, None));
+        };
+        let access_token = lock(&cell).access_token.clone();
+        let p = &*self.provider;
+        let user = fetch_json(url, access_token, p.timeout, p.allow_insecure_http).await?;
+        Ok((cell, Some(user)))
     }
 
     /// OpenID Connect: a login's token response must carry a valid ID token; its claims are
@@ -190,13 +240,14 @@ impl Inner {
         &self,
         data: &TokenData,
         nonce: Option<String>,
+        openid: bool,
         subject: Option<String>,
     ) -> Result<()> {
         let Some(oidc) = &self.provider.oidc else {
             return Ok(());
         };
         let Some(id_token) = &data.id_token else {
-            if nonce.is_some() && self.scope.iter().any(|s| s == "openid") {
+            if nonce.is_some() && openid {
                 return Err(Error::IdToken("the token response has no id_token".into()));
             }
             return Ok(());
@@ -213,7 +264,7 @@ impl Inner {
             allow_insecure_http: self.provider.allow_insecure_http,
         };
         let claims = oidc::verify(id_token, &expect).await?;
-        *guard(&self.id_claims) = Some(claims);
+        guard(&self.state).id_claims = Some(Box::new(claims));
         Ok(())
     }
 
@@ -222,7 +273,7 @@ impl Inner {
         self: Arc<Self>,
         userinfo_endpoint: Option<String>,
     ) -> Result<Option<Map<String, Value>>> {
-        let mut claims = guard(&self.id_claims).clone();
+        let mut claims = guard(&self.state).id_claims.as_deref().cloned();
         if let Some(url) = userinfo_endpoint {
             let access_token = self
                 .current()
@@ -230,7 +281,7 @@ impl Inner {
                 .ok_or_else(|| {
                     Error::Configuration("there is no token yet; log in first".into())
                 })?;
-            let p = &self.provider;
+            let p = &*self.provider;
             let info = match fetch_json(url, access_token, p.timeout, p.allow_insecure_http).await?
             {
                 Value::Object(map) => map,
@@ -255,7 +306,7 @@ impl Inner {
 
     /// RFC 7009: revokes the refresh token, then the access token, then forgets them.
     async fn revoke(self: Arc<Self>) -> Result<()> {
-        let p = &self.provider;
+        let p = &*self.provider;
         let endpoint = p.revocation_endpoint.clone().ok_or_else(|| {
             Error::Configuration("the provider has no revocation_endpoint".into())
         })?;
@@ -285,8 +336,11 @@ impl Inner {
                 });
             }
         }
-        guard(&self.token).take();
-        guard(&self.id_claims).take();
+        {
+            let mut st = guard(&self.state);
+            st.token = None;
+            st.id_claims = None;
+        }
         log::info!(target: "flet_auth", "logout: tokens revoked at {}", http::display(&url));
         Ok(())
     }
@@ -297,7 +351,7 @@ impl Inner {
         post_logout_redirect_uri: Option<String>,
         state: Option<String>,
     ) -> Result<String> {
-        let p = &self.provider;
+        let p = &*self.provider;
         let endpoint = p.end_session_endpoint.clone().ok_or_else(|| {
             Error::Configuration("the provider has no end_session_endpoint".into())
         })?;
@@ -319,41 +373,42 @@ impl Inner {
         Ok(url.into())
     }
 
-    async fn call_hook(&self, data: &TokenData, caller: Caller) -> Result<()> {
+    async fn call_hook(self: &Arc<Self>, data: &TokenData, caller: Caller) -> Result<()> {
         match &self.on_token_update {
-            Some(hook) => call_hook(hook.clone(), data.clone(), caller).await,
+            Some(_) => call_hook(self.clone(), data.clone(), caller).await,
             None => Ok(()),
         }
     }
 
     fn current(&self) -> Option<TokenCell> {
-        guard(&self.token).clone()
+        guard(&self.state).token.clone()
     }
 
     /// The token if it can be used now, or the refresh to wait for (started here if needed;
     /// `caller` runs its hook).
     fn token_state(self: &Arc<Self>, caller: Caller) -> Result<TokenState> {
-        let Some(cell) = self.current() else {
+        let mut st = guard(&self.state);
+        let Some(cell) = st.token.clone() else {
             return Ok(TokenState::Ready(None));
         };
-        let mut slot = guard(&self.inflight);
-        if let Some(flight) = slot.as_ref() {
+        if let Some(flight) = st.inflight.as_ref() {
             return Ok(TokenState::Refreshing(flight.clone()));
         }
         if !lock(&cell).needs_refresh(REFRESH_LEEWAY) {
             return Ok(TokenState::Ready(Some(cell)));
         }
         let flight = self.clone().start_refresh(cell, caller)?;
-        *slot = Some(flight.clone());
+        st.inflight = Some(flight.clone());
         Ok(TokenState::Refreshing(flight))
     }
 
     /// The token when no refresh is due or running: `Some(None)` without a token.
     fn usable_now(&self) -> Option<Option<TokenCell>> {
-        let Some(cell) = self.current() else {
+        let st = guard(&self.state);
+        let Some(cell) = st.token.clone() else {
             return Some(None);
         };
-        let idle = guard(&self.inflight).is_none();
+        let idle = st.inflight.is_none();
         let fresh = !lock(&cell).needs_refresh(REFRESH_LEEWAY);
         (idle && fresh).then_some(Some(cell))
     }
@@ -385,16 +440,16 @@ impl Inner {
         let data = match answer {
             Ok(data) => data,
             Err(e) => {
-                guard(&self.inflight).take();
+                guard(&self.state).inflight = None;
                 log::info!(target: "flet_auth", "refresh failed: {e}");
                 return Err(e);
             }
         };
         let hooked = self.call_hook(&data, caller).await;
         {
-            let mut slot = guard(&self.inflight);
+            let mut st = guard(&self.state);
             *lock(&cell) = data;
-            slot.take();
+            st.inflight = None;
         }
         log::info!(target: "flet_auth", "token refreshed");
         hooked
@@ -412,10 +467,11 @@ impl Inner {
         ];
         let mut new = self.post_token(&url, form).await?;
         if new.id_token.is_some() {
-            let subject = guard(&self.id_claims)
+            let subject = guard(&self.state)
+                .id_claims
                 .as_ref()
                 .and_then(|c| c.get("sub").and_then(Value::as_str).map(str::to_owned));
-            self.check_id_token(&new, None, subject).await?;
+            self.check_id_token(&new, None, false, subject).await?;
         }
         if new.refresh_token.is_none() {
             new.refresh_token = old.refresh_token;
@@ -432,9 +488,12 @@ impl Inner {
 
 /// Hands a new token to the app's `on_token_update(token)`, sync or async, on the caller's
 /// thread, and waits for it.
-async fn call_hook(hook: Arc<Py<PyAny>>, data: TokenData, caller: Caller) -> Result<()> {
+async fn call_hook(inner: Arc<Inner>, data: TokenData, caller: Caller) -> Result<()> {
     let pending = caller
         .call(move |py, caller| -> PyResult<Option<HookAwait>> {
+            let Some(hook) = &inner.on_token_update else {
+                return Ok(None);
+            };
             let token = OAuthToken::new_shared(Arc::new(Mutex::new(data)));
             let result = hook.bind(py).call1((token,))?;
             if !result.hasattr("__await__")? {
@@ -499,8 +558,10 @@ pub async fn fetch_json(
     })
 }
 
-/// The Rust half of `flet_auth.AuthorizationService`.
-#[pyclass(frozen, module = "flet_auth._core")]
+/// The Rust base of `flet_auth.AuthorizationService`: a Python subclass adds the user and
+/// the Flet-facing coroutines, this class holds the provider's settings, the login in
+/// progress and the token.
+#[pyclass(frozen, subclass, module = "flet_auth._core")]
 pub struct ServiceCore {
     inner: Arc<Inner>,
 }
@@ -517,6 +578,17 @@ impl ServiceCore {
             .map(|c| lock(&c).access_token.clone())
             .ok_or_else(|| Error::Configuration("there is no token yet; log in first".into()))
     }
+
+    /// The scope strings, read from the app's list when it has one.
+    fn scope_strings(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let list = match &guard(&self.inner.state).scope {
+            Scope::Shared(scope) => return Ok(scope.to_vec()),
+            Scope::List(list) => list.clone_ref(py),
+        };
+        list.bind(py).extract().map_err(|_| {
+            Error::Configuration("service.scope must be a list of strings".into()).into()
+        })
+    }
 }
 
 fn wrap(cell: Option<TokenCell>) -> Option<OAuthToken> {
@@ -525,66 +597,118 @@ fn wrap(cell: Option<TokenCell>) -> Option<OAuthToken> {
 
 #[pymethods]
 impl ServiceCore {
+    /// Reads the provider (any object with the attributes of Flet's `OAuthProvider`) and
+    /// composes the scope as Flet does; the other arguments are the subclass's.
     #[new]
-    #[pyo3(signature = (provider, scope, on_token_update=None, redirect_url=None))]
+    #[pyo3(signature = (provider, fetch_user, fetch_groups, scope=None, *, on_token_update=None, redirect_url=None))]
     fn new(
         provider: &Bound<'_, PyAny>,
-        scope: Vec<String>,
+        fetch_user: &Bound<'_, PyAny>,
+        fetch_groups: &Bound<'_, PyAny>,
+        scope: Option<Vec<String>>,
         on_token_update: Option<Py<PyAny>>,
         redirect_url: Option<String>,
     ) -> PyResult<Self> {
         crate::logging::refresh_levels(provider.py())?;
-        let mut provider = ProviderConfig::from_py(provider)?;
-        if let Some(url) = redirect_url {
-            provider.redirect_url = url;
-        }
+        let shared = ProviderCache::of(provider)?;
+        let shared = shared.get();
+        let scope = match scope {
+            None => shared.scope(provider, fetch_user.is_truthy()?, fetch_groups.is_truthy()?)?,
+            Some(own) => shared.compose(
+                provider,
+                Some(own),
+                fetch_user.is_truthy()?,
+                fetch_groups.is_truthy()?,
+            )?,
+        };
+        let provider = match redirect_url {
+            None => shared.config.clone(),
+            Some(url) => Arc::new(shared.config.with_redirect_url(url)),
+        };
         Ok(ServiceCore {
             inner: Arc::new(Inner {
                 provider,
-                scope,
-                login: Mutex::new(None),
-                last_state: Mutex::new(None),
-                token: Mutex::new(None),
-                inflight: Mutex::new(None),
-                on_token_update: on_token_update.map(Arc::new),
-                id_claims: Mutex::new(None),
+                state: Mutex::new(State::new(scope)),
+                on_token_update,
             }),
         })
     }
 
-    fn authorization_url(&self) -> PyResult<(String, String)> {
-        Ok(self.inner.authorization_url()?)
+    /// The scope of the next login; a list the app may change in place or replace.
+    #[getter]
+    fn get_scope<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let shared = match &guard(&self.inner.state).scope {
+            Scope::List(list) => return Ok(list.bind(py).clone()),
+            Scope::Shared(scope) => scope.clone(),
+        };
+        let list = PyList::new(py, shared.iter())?;
+        let mut st = guard(&self.inner.state);
+        match &st.scope {
+            Scope::List(existing) => Ok(existing.bind(py).clone()),
+            Scope::Shared(_) => {
+                st.scope = Scope::List(list.clone().unbind());
+                Ok(list)
+            }
+        }
     }
 
+    #[setter]
+    fn set_scope(&self, scope: Bound<'_, PyList>) {
+        guard(&self.inner.state).scope = Scope::List(scope.unbind());
+    }
+
+    /// Starts a login: a fresh `state` (and PKCE verifier, and OpenID nonce); returns
+    /// `(authorization_url, state)`.
+    fn get_authorization_data(&self, py: Python<'_>) -> PyResult<(String, String)> {
+        let scope = self.scope_strings(py)?;
+        Ok(self.inner.authorization_url(&scope)?)
+    }
+
+    /// The `state` of the last authorization URL.
     #[getter]
     fn state(&self) -> Option<String> {
-        guard(&self.inner.last_state).clone()
+        guard(&self.inner.state)
+            .last_state
+            .as_deref()
+            .map(str::to_owned)
     }
 
+    /// Accepts the `state` of a redirect once; raises `StateMismatchError` otherwise.
     fn check_state(&self, state: &str) -> PyResult<()> {
         Ok(self.inner.check_state(state)?)
     }
 
-    fn request_token<'py>(&self, py: Python<'py>, code: String) -> PyResult<Bound<'py, PyAny>> {
+    /// Exchanges the code (an awaitable of `(token, user)`); with `user_endpoint`, also GETs
+    /// the user's JSON there, in the same engine task.
+    #[pyo3(signature = (code, user_endpoint=None))]
+    fn _exchange<'py>(
+        &self,
+        py: Python<'py>,
+        code: String,
+        user_endpoint: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
         py_future_with(py, self.hooked(), move |caller| async move {
-            inner
-                .exchange(code, caller)
-                .await
-                .map(OAuthToken::new_shared)
+            let (cell, user) = inner.login(code, caller, user_endpoint).await?;
+            Ok((OAuthToken::new_shared(cell), user.map(PyJson)))
         })
     }
 
-    fn request_token_sync(&self, py: Python<'_>, code: String) -> PyResult<OAuthToken> {
+    #[pyo3(signature = (code, user_endpoint=None))]
+    fn _exchange_sync(
+        &self,
+        py: Python<'_>,
+        code: String,
+        user_endpoint: Option<String>,
+    ) -> PyResult<(OAuthToken, Option<PyJson>)> {
         let inner = self.inner.clone();
         block_on_with(py, move |caller| async move {
-            inner
-                .exchange(code, caller)
-                .await
-                .map(OAuthToken::new_shared)
+            let (cell, user) = inner.login(code, caller, user_endpoint).await?;
+            Ok((OAuthToken::new_shared(cell), user.map(PyJson)))
         })
     }
 
+    /// The current token, refreshed first when it expires within 60 s (an awaitable).
     fn get_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let event_loop = bridge::running_loop(py)?;
         let caller = Caller::of_loop(&event_loop, self.hooked())?;
@@ -600,6 +724,7 @@ impl ServiceCore {
         }
     }
 
+    /// `get_token` for code without an event loop.
     fn get_token_sync(&self, py: Python<'_>) -> PyResult<Option<OAuthToken>> {
         if let Some(cell) = self.inner.usable_now() {
             return Ok(wrap(cell));
@@ -610,8 +735,8 @@ impl ServiceCore {
         })
     }
 
-    /// The current token without refreshing it.
-    #[getter(token)]
+    /// The current token as it is, without refreshing it.
+    #[getter]
     fn current_token(&self) -> Option<OAuthToken> {
         wrap(self.inner.current())
     }
@@ -619,28 +744,29 @@ impl ServiceCore {
     /// Sets the token from JSON written by `OAuthToken.to_json()`; no request is made.
     fn load_token(&self, saved_token: &str) -> PyResult<()> {
         let data = TokenData::from_json(saved_token)?;
-        *guard(&self.inner.token) = Some(Arc::new(Mutex::new(data)));
+        guard(&self.inner.state).token = Some(Arc::new(Mutex::new(data)));
         Ok(())
     }
 
     /// Forgets the token and any login in progress.
     fn clear(&self) {
-        guard(&self.inner.token).take();
-        guard(&self.inner.login).take();
-        guard(&self.inner.id_claims).take();
+        let mut st = guard(&self.inner.state);
+        st.token = None;
+        st.login = None;
+        st.id_claims = None;
     }
 
-    /// The verified claims of the last ID token, or None.
+    /// The verified claims of the last ID token (OpenID Connect), or None.
     #[getter]
     fn id_token_claims(&self) -> Option<PyJson> {
-        guard(&self.inner.id_claims)
-            .clone()
-            .map(|m| PyJson(Value::Object(m)))
+        guard(&self.inner.state)
+            .id_claims
+            .as_deref()
+            .map(|m| PyJson(Value::Object(m.clone())))
     }
 
-    /// The user's claims: the ID token's, merged with the userinfo endpoint's when given.
     #[pyo3(signature = (userinfo_endpoint=None))]
-    fn user_claims<'py>(
+    fn _user_claims<'py>(
         &self,
         py: Python<'py>,
         userinfo_endpoint: Option<String>,
@@ -651,16 +777,16 @@ impl ServiceCore {
         })
     }
 
-    /// Revokes the refresh and access tokens (RFC 7009) and forgets them.
-    fn revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn _revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         py_future(py, self.inner.clone().revoke())
     }
 
-    fn revoke_sync(&self, py: Python<'_>) -> PyResult<()> {
+    fn _revoke_sync(&self, py: Python<'_>) -> PyResult<()> {
         block_on(py, self.inner.clone().revoke())
     }
 
-    /// The provider's logout URL with `id_token_hint`, `client_id` and the given parameters.
+    /// The provider's logout URL (OpenID Connect RP-initiated logout), with `id_token_hint` of
+    /// the current token.
     #[pyo3(signature = (post_logout_redirect_uri=None, state=None))]
     fn end_session_url(
         &self,
@@ -672,15 +798,14 @@ impl ServiceCore {
             .end_session_url(post_logout_redirect_uri, state)?)
     }
 
-    /// GET `url` with the current access token, under the provider's transport policy.
-    fn fetch_json<'py>(&self, py: Python<'py>, url: String) -> PyResult<Bound<'py, PyAny>> {
+    fn _fetch_json<'py>(&self, py: Python<'py>, url: String) -> PyResult<Bound<'py, PyAny>> {
         let token = self.access_token()?;
         let p = &self.inner.provider;
         let fut = fetch_json(url, token, p.timeout, p.allow_insecure_http);
         py_future(py, async move { fut.await.map(PyJson) })
     }
 
-    fn fetch_json_sync(&self, py: Python<'_>, url: String) -> PyResult<Py<PyAny>> {
+    fn _fetch_json_sync(&self, py: Python<'_>, url: String) -> PyResult<Py<PyAny>> {
         let token = self.access_token()?;
         let p = &self.inner.provider;
         let value = block_on(py, fetch_json(url, token, p.timeout, p.allow_insecure_http))?;
@@ -691,14 +816,6 @@ impl ServiceCore {
     #[getter]
     fn redirect_url(&self) -> String {
         self.inner.provider.redirect_url.clone()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "ServiceCore(client_id={:?}, has_token={})",
-            self.inner.provider.client_id,
-            self.inner.current().is_some()
-        )
     }
 }
 
@@ -748,15 +865,16 @@ mod tests {
 
     fn inner(pkce: bool) -> Inner {
         Inner {
-            provider: provider(pkce),
-            scope: vec!["openid".into(), "email".into()],
-            login: Mutex::new(None),
-            last_state: Mutex::new(None),
-            token: Mutex::new(None),
-            inflight: Mutex::new(None),
+            provider: Arc::new(provider(pkce)),
+            state: Mutex::new(State::new(Arc::from(SCOPE.map(String::from)))),
             on_token_update: None,
-            id_claims: Mutex::new(None),
         }
+    }
+
+    const SCOPE: [&str; 2] = ["openid", "email"];
+
+    fn authorization_url(service: &Inner) -> Result<(String, String)> {
+        service.authorization_url(&SCOPE.map(String::from))
     }
 
     fn query(url: &str) -> HashMap<String, String> {
@@ -768,7 +886,7 @@ mod tests {
     #[test]
     fn authorization_url_carries_state_and_a_pkce_s256_challenge_of_the_verifier() {
         let service = inner(true);
-        let (url, state) = service.authorization_url().expect("url");
+        let (url, state) = authorization_url(&service).expect("url");
         let q = query(&url);
         assert_eq!(q["response_type"], "code");
         assert_eq!(q["scope"], "openid email");
@@ -776,7 +894,8 @@ mod tests {
         assert_eq!(q["prompt"], "login");
         assert_eq!(q["audience"], "api");
         assert_eq!(q["code_challenge_method"], "S256");
-        let verifier = guard(&service.login)
+        let verifier = guard(&service.state)
+            .login
             .as_ref()
             .and_then(|p| p.code_verifier.clone())
             .expect("a verifier");
@@ -788,8 +907,8 @@ mod tests {
     #[test]
     fn every_login_gets_fresh_state_and_verifier_of_at_least_128_bits() {
         let service = inner(true);
-        let (url1, state1) = service.authorization_url().expect("url");
-        let (url2, state2) = service.authorization_url().expect("url");
+        let (url1, state1) = authorization_url(&service).expect("url");
+        let (url2, state2) = authorization_url(&service).expect("url");
         assert_ne!(state1, state2);
         assert!(
             URL_SAFE_NO_PAD
@@ -806,14 +925,14 @@ mod tests {
 
     #[test]
     fn pkce_can_be_turned_off() {
-        let (url, _) = inner(false).authorization_url().expect("url");
+        let (url, _) = authorization_url(&inner(false)).expect("url");
         assert!(!query(&url).contains_key("code_challenge"));
     }
 
     #[test]
     fn state_is_accepted_once() {
         let service = inner(true);
-        let (_, state) = service.authorization_url().expect("url");
+        let (_, state) = authorization_url(&service).expect("url");
         assert!(matches!(
             service.check_state("forged"),
             Err(Error::StateMismatch(_))
@@ -828,8 +947,8 @@ mod tests {
     #[test]
     fn expired_state_is_refused() {
         let service = inner(true);
-        let (_, state) = service.authorization_url().expect("url");
-        if let Some(p) = guard(&service.login).as_mut() {
+        let (_, state) = authorization_url(&service).expect("url");
+        if let Some(p) = guard(&service.state).login.as_mut() {
             p.issued = Instant::now() - STATE_TTL - Duration::from_secs(1);
         }
         assert!(matches!(
@@ -841,12 +960,14 @@ mod tests {
     #[test]
     fn plain_http_authorization_endpoint_off_loopback_is_refused() {
         let mut service = inner(true);
-        service.provider.authorization_endpoint = "http://idp.invalid/authorize".into();
+        Arc::make_mut(&mut service.provider).authorization_endpoint =
+            "http://idp.invalid/authorize".into();
         assert!(matches!(
-            service.authorization_url(),
+            authorization_url(&service),
             Err(Error::InsecureTransport(_))
         ));
-        service.provider.authorization_endpoint = "http://127.0.0.1:9/authorize".into();
-        assert!(service.authorization_url().is_ok());
+        Arc::make_mut(&mut service.provider).authorization_endpoint =
+            "http://127.0.0.1:9/authorize".into();
+        assert!(authorization_url(&service).is_ok());
     }
 }

@@ -91,7 +91,8 @@ pub struct TokenData {
     pub refresh_token: Option<String>,
     pub id_token: Option<String>,
     /// Fields of a saved token that this version does not know; written back unchanged.
-    pub extra: Map<String, Value>,
+    /// Boxed: almost every token has none, and an empty map still takes room.
+    pub extra: Option<Box<Map<String, Value>>>,
 }
 
 pub type TokenCell = Arc<Mutex<TokenData>>;
@@ -154,7 +155,7 @@ impl TokenData {
             key(&mut out, "id_token");
             write_str(&mut out, t);
         }
-        for (name, value) in &self.extra {
+        for (name, value) in self.extra.iter().flat_map(|m| m.iter()) {
             if !value.is_null() {
                 key(&mut out, name);
                 write_value(&mut out, value);
@@ -206,7 +207,7 @@ impl TokenData {
             expires_at,
             refresh_token,
             id_token,
-            extra: map,
+            extra: (!map.is_empty()).then(|| Box::new(map.into_iter().collect())),
         })
     }
 
@@ -320,7 +321,7 @@ pub fn parse_token_response(response: &Response) -> Result<TokenData> {
         expires_at: expires_in.map(|s| Number::Float(now() + s as f64)),
         refresh_token: string("refresh_token")?.filter(|t| !t.is_empty()),
         id_token: string("id_token")?,
-        extra: Map::new(),
+        extra: None,
     })
 }
 
@@ -361,7 +362,7 @@ impl OAuthToken {
             expires_at,
             refresh_token,
             id_token,
-            extra: Map::new(),
+            extra: None,
         })))
     }
 

@@ -292,7 +292,6 @@ def test_no_secret_or_token_in_reprs_and_messages(server: MockOAuthServer) -> No
         str(token),
         repr(provider),
         repr(service),
-        repr(service._core),
         repr(server),
     ]
     server.fail("token", 400, json.dumps({"error": "invalid_grant"}))

@@ -233,3 +233,46 @@ def test_clear_forgets_the_token(server: MockOAuthServer) -> None:
     service.clear()
     assert service.get_token_sync() is None
     assert service.user is None
+
+
+def test_a_changed_provider_attribute_is_read_by_the_next_service(server: MockOAuthServer) -> None:
+    provider = server.provider(authorization_params={"prompt": "login"})
+    first = AuthorizationService(provider, True, False)
+    assert "prompt=login" in first.get_authorization_data()[0]
+    provider.authorization_params = {"prompt": "consent"}
+    provider.scopes = ["openid"]
+    second = AuthorizationService(provider, True, False)
+    url = second.get_authorization_data()[0]
+    assert "prompt=consent" in url and "scope=openid&" in url
+    assert "prompt=login" in first.get_authorization_data()[0]  # a service keeps its settings
+    provider.token_endpoint = server.url + "/nowhere"
+    with pytest.raises(Exception, match="404"):
+        login_sync(server, provider)
+
+
+def test_providers_still_copy_and_pickle_after_use(server: MockOAuthServer) -> None:
+    import copy
+    import pickle
+
+    provider = server.provider(user_id_fn=None)
+    AuthorizationService(provider, False, False)
+    clone = copy.deepcopy(provider)
+    restored = pickle.loads(pickle.dumps(clone))
+    assert restored.token_endpoint == provider.token_endpoint
+    assert login_sync(server, restored, fetch_user=False).get_token_sync() is not None
+
+
+def test_scope_is_a_list_the_app_can_change_before_the_login(server: MockOAuthServer) -> None:
+    provider = server.provider(scopes=["openid"])
+    service = AuthorizationService(provider, False, False)
+    other = AuthorizationService(provider, False, False)
+    assert service.scope == ["openid"]
+    service.scope.append("email")
+    assert service.scope == ["openid", "email"]
+    assert "scope=openid+email&" in service.get_authorization_data()[0]
+    assert other.scope == ["openid"]  # services of one provider do not share the list
+    service.scope = ["profile"]
+    assert "scope=profile&" in service.get_authorization_data()[0]
+    service.scope = ["profile", 3]  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="list of strings"):
+        service.get_authorization_data()

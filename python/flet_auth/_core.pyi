@@ -4,7 +4,7 @@ import builtins
 from collections.abc import Awaitable
 from typing import Any, Callable, Optional, Union
 
-from typing_extensions import disjoint_base, final
+from typing_extensions import Self, disjoint_base, final
 
 __all__ = [
     "AuthError",
@@ -23,6 +23,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "__version__",
+    "_shutdown",
     "compose_scope",
     "decrypt",
     "decrypt_aes_gcm_256",
@@ -105,52 +106,70 @@ class OAuthToken:
     def from_json(data: Union[str, bytes]) -> OAuthToken:
         """Reads JSON written by `to_json` (ours or Flet's)."""
 
-@final
+@disjoint_base
 class ServiceCore:
-    """The Rust half of `flet_auth.AuthorizationService`."""
+    """The Rust base of `flet_auth.AuthorizationService`."""
 
     def __new__(
         cls,
         provider: Any,
-        scope: list[str],
+        fetch_user: bool,
+        fetch_groups: bool,
+        scope: Optional[list[str]] = None,
+        *,
         on_token_update: Optional[Callable[[OAuthToken], Any]] = None,
         redirect_url: Optional[str] = None,
-    ) -> ServiceCore: ...
+    ) -> Self: ...
+    @property
+    def scope(self) -> list[str]:
+        """The scope of the next login; a list the app may change in place or replace."""
+    @scope.setter
+    def scope(self, scope: list[str]) -> None: ...
     @property
     def redirect_url(self) -> str:
         """The redirect URL this service sends (the provider's unless overridden)."""
-    def authorization_url(self) -> tuple[str, str]: ...
+    def get_authorization_data(self) -> tuple[str, str]:
+        """Starts a login: a fresh `state` (and PKCE verifier, and OpenID nonce); returns
+        `(authorization_url, state)`."""
     @property
-    def state(self) -> Optional[str]: ...
-    def check_state(self, state: str) -> None: ...
-    def request_token(self, code: str) -> Awaitable[OAuthToken]: ...
-    def request_token_sync(self, code: str) -> OAuthToken: ...
-    def get_token(self) -> Awaitable[Optional[OAuthToken]]: ...
-    def get_token_sync(self) -> Optional[OAuthToken]: ...
+    def state(self) -> Optional[str]:
+        """The `state` of the last authorization URL."""
+    def check_state(self, state: str) -> None:
+        """Accepts the `state` of a redirect once; raises `StateMismatchError` otherwise."""
+    def _exchange(
+        self, code: str, user_endpoint: Optional[str] = None
+    ) -> Awaitable[tuple[OAuthToken, Any]]:
+        """Exchanges the code (an awaitable of `(token, user)`); with `user_endpoint`, also GETs
+        the user's JSON there, in the same engine task."""
+    def _exchange_sync(
+        self, code: str, user_endpoint: Optional[str] = None
+    ) -> tuple[OAuthToken, Any]: ...
+    def get_token(self) -> Awaitable[Optional[OAuthToken]]:
+        """The current token, refreshed first when it expires within 60 s (an awaitable)."""
+    def get_token_sync(self) -> Optional[OAuthToken]:
+        """`get_token` for code without an event loop."""
     @property
-    def token(self) -> Optional[OAuthToken]:
-        """The current token without refreshing it."""
+    def current_token(self) -> Optional[OAuthToken]:
+        """The current token as it is, without refreshing it."""
     def load_token(self, saved_token: str) -> None:
         """Sets the token from JSON written by `OAuthToken.to_json()`; no request is made."""
     def clear(self) -> None:
         """Forgets the token and any login in progress."""
-    def fetch_json(self, url: str) -> Awaitable[Any]:
-        """GET `url` with the current access token, under the provider's transport policy."""
-    def fetch_json_sync(self, url: str) -> Any: ...
     @property
     def id_token_claims(self) -> Optional[dict[str, Any]]:
-        """The verified claims of the last ID token, or None."""
-    def user_claims(
+        """The verified claims of the last ID token (OpenID Connect), or None."""
+    def _user_claims(
         self, userinfo_endpoint: Optional[str] = None
-    ) -> Awaitable[Optional[dict[str, Any]]]:
-        """The user's claims: the ID token's, merged with the userinfo endpoint's when given."""
-    def revoke(self) -> Awaitable[None]:
-        """Revokes the refresh and access tokens (RFC 7009) and forgets them."""
-    def revoke_sync(self) -> None: ...
+    ) -> Awaitable[Optional[dict[str, Any]]]: ...
+    def _revoke(self) -> Awaitable[None]: ...
+    def _revoke_sync(self) -> None: ...
     def end_session_url(
         self, post_logout_redirect_uri: Optional[str] = None, state: Optional[str] = None
     ) -> str:
-        """The provider's logout URL with `id_token_hint`, `client_id` and the given parameters."""
+        """The provider's logout URL (OpenID Connect RP-initiated logout), with `id_token_hint` of
+        the current token."""
+    def _fetch_json(self, url: str) -> Awaitable[Any]: ...
+    def _fetch_json_sync(self, url: str) -> Any: ...
 
 @disjoint_base
 class MockServerCore:
@@ -305,3 +324,6 @@ def discover_sync(
     allow_insecure_http: bool = False,
 ) -> dict[str, Any]:
     """`discover` for code without an event loop."""
+
+def _shutdown() -> None:
+    """Stops the engine before the interpreter finalizes (registered with `atexit`)."""

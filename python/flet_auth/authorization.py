@@ -1,5 +1,6 @@
 """`Authorization`: the contract `page.login` relies on, as in `flet.auth.authorization`."""
 
+from collections.abc import Awaitable
 from typing import Any
 
 __all__ = ["Authorization"]
@@ -8,12 +9,14 @@ __all__ = ["Authorization"]
 class Authorization:
     """What a login implementation provides: URL and state, code exchange, saved tokens."""
 
+    __slots__ = ()
+
     async def dehydrate_token(self, saved_token: str) -> None:
         """Restores the login from a token saved with `OAuthToken.to_json()`."""
         raise NotImplementedError()
 
-    async def get_token(self) -> Any:
-        """Returns the current token, refreshed when needed."""
+    def get_token(self) -> Awaitable[Any]:
+        """Returns the current token, refreshed when needed (an awaitable)."""
         raise NotImplementedError()
 
     def get_authorization_data(self) -> tuple[str, str]:

@@ -431,8 +431,8 @@ class FlaskOAuthClient:
                 authorization_params=params,
                 **settings,
             )
-            provider.revocation_endpoint = revocation  # type: ignore[attr-defined]
-            provider.end_session_endpoint = end_session  # type: ignore[attr-defined]
+            provider.revocation_endpoint = revocation
+            provider.end_session_endpoint = end_session
             return provider
         kind = self.name.lower()
         if kind not in _BUILT_IN or client_secret is None:
@@ -608,7 +608,7 @@ class FlaskOAuthClient:
         service = self._service(provider, redirect_uri=pending["redirect_uri"])
         service.request_token_sync(code)
         self._check_nonce(service, pending["nonce"])
-        token = service._core.token  # as issued: a short-lived one is refreshed when used
+        token = service.current_token  # as issued: a short-lived one is refreshed when used
         if token is None:
             raise InvalidResponseError("the provider issued no token")
         login = StoredLogin.of(self.name, token, service.user)
@@ -985,7 +985,7 @@ class FletAuth:
         client = self._clients.get(login.client) if login is not None else None
         if login is not None and client is not None:
             service = client._service(load_user=False)
-            service._core.load_token(login.token_json)
+            service.load_token(login.token_json)
             provider: Any = client.provider
             if getattr(provider, "end_session_endpoint", None):
                 back = (

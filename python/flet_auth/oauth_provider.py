@@ -29,7 +29,12 @@ class OAuthProvider:
     `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
     `client_secret_basic` or `none`), `timeout` (seconds per request) and `allow_insecure_http`
     (plain HTTP off loopback).
+
+    Services read the settings once per provider and share them; assigning an attribute makes
+    the next service read them again (changing a list or dict attribute in place does not).
     """
+
+    _flet_auth_caches_config = True
 
     def __init__(
         self,
@@ -73,6 +78,16 @@ class OAuthProvider:
         self.token_endpoint_auth_method = token_endpoint_auth_method
         self.timeout = timeout
         self.allow_insecure_http = allow_insecure_http
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name != "_flet_auth_config":
+            self.__dict__.pop("_flet_auth_config", None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_flet_auth_config", None)
+        return state
 
     def _name(self) -> str:
         """The provider's name; subclasses may implement it."""
