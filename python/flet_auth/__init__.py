@@ -8,7 +8,7 @@ Change `flet.auth` imports to `flet_auth` and keep the code::
 The engine (HTTP, tokens, state, PKCE) is Rust, in `flet_auth._core`.
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
 from flet_auth._core import (
     AuthError,
@@ -32,7 +32,10 @@ from flet_auth.login_event import LoginEvent
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.user import User
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` stays fast
 if TYPE_CHECKING:
+    from typing import Any
+
     from flet_auth.page import AuthPage
     from flet_auth.providers import (
         Auth0OAuthProvider,

@@ -1,9 +1,13 @@
 """Running the async provider hooks (`_fetch_user`, `_fetch_groups`) for synchronous callers."""
 
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from __future__ import annotations
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` stays fast
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:

@@ -1,8 +1,11 @@
 """`Authorization`: the contract `page.login` relies on, as in `flet.auth.authorization`."""
 
-from collections.abc import Awaitable
-from typing import Any
+from __future__ import annotations
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` stays fast
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+    from typing import Any
 __all__ = ["Authorization"]
 
 

@@ -1,8 +1,7 @@
 """`AuthorizationService`: the login engine behind `page.login`, as in
 `flet.auth.authorization_service`, with state, PKCE, refresh and hooks done right."""
 
-from collections.abc import Awaitable
-from typing import Any, Callable, Optional, Union
+from __future__ import annotations
 
 from flet_auth._core import ConfigurationError, OAuthToken, ServiceCore
 from flet_auth._sync import run_sync
@@ -11,9 +10,14 @@ from flet_auth.group import Group
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.user import User
 
-__all__ = ["AuthorizationService"]
+TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` stays fast
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+    from typing import Any, Callable, Optional, Union
 
-TokenUpdateHook = Callable[[OAuthToken], Union[Awaitable[None], None]]
+    TokenUpdateHook = Callable[[OAuthToken], Union[Awaitable[None], None]]
+
+__all__ = ["AuthorizationService"]
 
 
 class AuthorizationService(ServiceCore, Authorization):

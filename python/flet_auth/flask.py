@@ -37,7 +37,7 @@ import threading
 import time
 from base64 import urlsafe_b64encode
 from dataclasses import replace
-from typing import Any, Callable, Optional, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
@@ -70,7 +70,7 @@ from flet_auth._core import (
     TransportError,
 )
 from flet_auth._core import TimeoutError as AuthTimeoutError
-from flet_auth.authorization_service import AuthorizationService, TokenUpdateHook
+from flet_auth.authorization_service import AuthorizationService
 from flet_auth.flask_store import (
     LoginStore,
     SQLiteStore,
@@ -79,6 +79,9 @@ from flet_auth.flask_store import (
     TokenStore,
     open_store,
 )
+
+if TYPE_CHECKING:
+    from flet_auth.authorization_service import TokenUpdateHook
 from flet_auth.login_event import LoginEvent
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.user import User
@@ -476,7 +479,7 @@ class FlaskOAuthClient:
         provider: Optional[OAuthProvider] = None,
         *,
         redirect_uri: Optional[str] = None,
-        on_token_update: Optional[TokenUpdateHook] = None,
+        on_token_update: Optional["TokenUpdateHook"] = None,
         load_user: bool = True,
     ) -> AuthorizationService:
         # The scope goes to the service too: it composes it with the provider's, without

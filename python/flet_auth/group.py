@@ -1,7 +1,10 @@
 """`Group`: a group or role of a user, as in `flet.auth.group`."""
 
-from typing import Any
+from __future__ import annotations
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` stays fast
+if TYPE_CHECKING:
+    from typing import Any
 __all__ = ["Group"]
 
 

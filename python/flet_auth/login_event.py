@@ -1,7 +1,10 @@
 """`LoginEvent`: what `on_login` handlers receive, as `flet.LoginEvent`."""
 
-from typing import Any, Optional
+from __future__ import annotations
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` stays fast
+if TYPE_CHECKING:
+    from typing import Any, Optional
 __all__ = ["LoginEvent"]
 
 

@@ -4,10 +4,14 @@ Same constructor and attributes as `flet.auth.OAuthProvider`, plus keyword-only 
 Subclasses may override `async _fetch_user(access_token)` and `async _fetch_groups(access_token)`.
 """
 
-from typing import Any, Callable, Optional
+from __future__ import annotations
 
 from flet_auth.group import Group
 from flet_auth.user import User
+
+TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` stays fast
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
 
 __all__ = ["OAuthProvider"]
 
