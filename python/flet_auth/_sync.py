@@ -7,10 +7,10 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine
     from typing import Any, TypeVar
 
-    T = TypeVar("T")
+    _T = TypeVar("_T")
 
 
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
     """Runs a coroutine to completion from synchronous code, even inside a running loop."""
     import asyncio
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable
     from typing import Any, Callable, Optional, Union
 
-    TokenUpdateHook = Callable[[OAuthToken], Union[Awaitable[None], None]]
+    _TokenUpdateHook = Callable[[OAuthToken], Union[Awaitable[None], None]]
 
 __all__ = ["AuthorizationService"]
 
@@ -53,7 +53,7 @@ class AuthorizationService(ServiceCore, Authorization):
         fetch_groups: bool,
         scope: Optional[list[str]] = None,
         *,
-        on_token_update: Optional[TokenUpdateHook] = None,
+        on_token_update: Optional[_TokenUpdateHook] = None,
         redirect_url: Optional[str] = None,
     ) -> None:
         # ServiceCore.__new__ took the same arguments: it read the provider and the scope.

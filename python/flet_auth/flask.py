@@ -81,7 +81,7 @@ from flet_auth.flask_store import (
 )
 
 if TYPE_CHECKING:
-    from flet_auth.authorization_service import TokenUpdateHook
+    from flet_auth.authorization_service import _TokenUpdateHook
 from flet_auth.login_event import LoginEvent
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.user import User
@@ -479,7 +479,7 @@ class FlaskOAuthClient:
         provider: Optional[OAuthProvider] = None,
         *,
         redirect_uri: Optional[str] = None,
-        on_token_update: Optional["TokenUpdateHook"] = None,
+        on_token_update: Optional["_TokenUpdateHook"] = None,
         load_user: bool = True,
     ) -> AuthorizationService:
         # The scope goes to the service too: it composes it with the provider's, without
