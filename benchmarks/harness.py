@@ -23,10 +23,13 @@ WORKER = HERE / "worker.py"
 class Bench:
     """Owns the temporary directory and nginx; use it as a context manager."""
 
-    def __init__(self, http2: bool = False) -> None:
+    def __init__(self, http2: bool = False, refresh_delay: Optional[float] = None) -> None:
+        """`refresh_delay` (seconds): also serve `/refresh_slow`, answering after it."""
         self.directory = Path(tempfile.mkdtemp(prefix="flet-auth-bench-"))
         self.certs = tls.make_certificates(self.directory)
-        self.server = nginx.Nginx(self.directory, self.certs, http2=http2)
+        self.server = nginx.Nginx(
+            self.directory, self.certs, http2=http2, refresh_delay=refresh_delay
+        )
 
     def __enter__(self) -> "Bench":
         self.server.start()

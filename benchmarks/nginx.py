@@ -4,6 +4,11 @@ The configuration lives in a temporary directory (never the system's, never port
 request is logged with `$connection` and `$connection_requests`, so the connections a client
 opened in a window of the log can be counted: a line with `$connection_requests == 1` is a
 new connection.
+
+`/refresh_slow` (when asked for) answers like `/refresh`, byte for byte, after a fixed delay:
+a provider with a realistic latency. It needs the echo module (Debian's
+`libnginx-mod-http-echo`, installed with apt-get when missing), whose `echo_sleep` is a timer:
+nginx keeps serving other requests meanwhile.
 """
 
 import os
@@ -21,26 +26,46 @@ NGINX = "/usr/sbin/nginx"
 SYSTEM_PID = "/run/nginx.pid"
 
 
-def ensure_installed() -> str:
-    """The nginx binary; installs Debian's package with apt-get when it is missing."""
-    found = shutil.which("nginx") or (NGINX if os.path.exists(NGINX) else None)
-    if found:
-        return found
+SLOW_REFRESH = "/refresh_slow"
+ECHO_PACKAGE = "libnginx-mod-http-echo"
+ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
+
+
+def _apt_install(package: str) -> None:
+    """Installs Debian's `package` with apt-get (as root, non-interactive); stops the system
+    nginx again if the package started it."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SystemExit("nginx is missing: install Debian's nginx package (apt-get install nginx)")
-    print("installing nginx with apt-get ...", flush=True)
+        raise SystemExit(f"{package} is missing: install it (apt-get install {package})")
+    print(f"installing {package} with apt-get ...", flush=True)
     had_system_nginx = os.path.exists(SYSTEM_PID)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "RUNLEVEL": "1"}
     subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
     subprocess.run(
-        ["apt-get", "install", "-y", "-q", "nginx"], check=True, env=env, stdout=subprocess.DEVNULL
+        ["apt-get", "install", "-y", "-q", package], check=True, env=env, stdout=subprocess.DEVNULL
     )
     if not had_system_nginx and os.path.exists(SYSTEM_PID):
         # The package started the system service (no policy-rc.d here): stop what we caused.
         pid = int(Path(SYSTEM_PID).read_text().strip() or 0)
         if pid > 0:
             os.kill(pid, signal.SIGQUIT)
+
+
+def ensure_installed() -> str:
+    """The nginx binary; installs Debian's package with apt-get when it is missing."""
+    found = shutil.which("nginx") or (NGINX if os.path.exists(NGINX) else None)
+    if found:
+        return found
+    _apt_install("nginx")
     return shutil.which("nginx") or NGINX
+
+
+def ensure_echo_module() -> str:
+    """The echo module's shared object; installs Debian's package when it is missing."""
+    if not os.path.exists(ECHO_MODULE):
+        _apt_install(ECHO_PACKAGE)
+    if not os.path.exists(ECHO_MODULE):
+        raise SystemExit(f"{ECHO_PACKAGE} is installed but {ECHO_MODULE} is missing")
+    return ECHO_MODULE
 
 
 def version(binary: str) -> str:
@@ -70,11 +95,40 @@ def _locations() -> str:
     return "".join(blocks)
 
 
-def config(directory: Path, certs: dict[str, str], http: int, https: int, http2: bool) -> str:
-    """The whole nginx.conf: one worker, keep-alive on, canned JSON on both listeners."""
+def _slow_refresh(delay: float) -> str:
+    """`/refresh`'s answer after `delay` seconds, any method (POST included): `echo_sleep` (a
+    timer, not blocking the worker), then a jump to a named location with the same `return 200`
+    as `/refresh`, so headers and body are the same (Content-Length, no chunks) and the log
+    still shows `/refresh_slow` (a named location keeps the URI)."""
+    return (
+        f"        location = {SLOW_REFRESH} {{\n"
+        f"            echo_sleep {delay:.3f};\n"
+        f"            echo_exec @refresh_slow_answer;\n"
+        f"        }}\n"
+        f"        location @refresh_slow_answer {{\n"
+        f"            default_type application/json;\n"
+        f"            return 200 '{payloads.body('/refresh')}';\n"
+        f"        }}\n"
+    )
+
+
+def config(
+    directory: Path,
+    certs: dict[str, str],
+    http: int,
+    https: int,
+    http2: bool,
+    refresh_delay: Optional[float] = None,
+) -> str:
+    """The whole nginx.conf: one worker, keep-alive on, canned JSON on both listeners; with
+    `refresh_delay` (seconds), also `/refresh_slow` through the echo module."""
     h2 = " http2" if http2 else ""
+    modules, slow = "", ""
+    if refresh_delay is not None:
+        modules = f"load_module {ensure_echo_module()};\n"
+        slow = _slow_refresh(refresh_delay)
     return f"""
-worker_processes 1;
+{modules}worker_processes 1;
 daemon off;
 pid {directory}/nginx.pid;
 error_log {directory}/error.log warn;
@@ -95,7 +149,7 @@ http {{
         listen 127.0.0.1:{https} ssl{h2} backlog=4096;
         ssl_certificate {certs["server.pem"]};
         ssl_certificate_key {certs["server.key"]};
-{_locations()}        location / {{ return 404; }}
+{_locations()}{slow}        location / {{ return 404; }}
     }}
 }}
 """
@@ -112,12 +166,21 @@ class LogLine(NamedTuple):
 class Nginx:
     """A running nginx of ours; `with Nginx(dir, certs) as server:` starts and stops it."""
 
-    def __init__(self, directory: Path, certs: dict[str, str], http2: bool = False) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        certs: dict[str, str],
+        http2: bool = False,
+        refresh_delay: Optional[float] = None,
+    ) -> None:
         self.binary = ensure_installed()
         self.directory = directory
         self.http_port, self.https_port = free_port(), free_port()
         self.conf = directory / "nginx.conf"
-        self.conf.write_text(config(directory, certs, self.http_port, self.https_port, http2))
+        self.refresh_delay = refresh_delay
+        self.conf.write_text(
+            config(directory, certs, self.http_port, self.https_port, http2, refresh_delay)
+        )
         self.access_log = str(directory / "access.log")
         self.process: Optional[subprocess.Popen[bytes]] = None
 

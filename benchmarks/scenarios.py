@@ -13,7 +13,7 @@ import ceiling
 import importtime_bench
 import tls
 from harness import Bench
-from nginx import read_log
+from nginx import SLOW_REFRESH, read_log
 
 OURS, FLET, CEILING = "flet-auth", "flet.auth", "rust-ceiling"
 PEERS = [OURS, FLET, "authlib-shared", "authlib-per-login", "httpx-raw", CEILING]
@@ -51,6 +51,7 @@ class Config:
     storm_callers: int = 1000
     storm_rounds: int = 3
     storm_timeout: float = 90.0
+    storm_delay_ms: float = 50.0
     memory_services: int = 10_000
     memory_rounds: int = 2
     import_repeats: int = 9
@@ -168,34 +169,71 @@ def tls_check(bench: Bench, binary: str, peers: list[str]) -> dict[str, Any]:
 
 
 def storm(bench: Bench, cfg: Config, log: Log) -> dict[str, Any]:
-    """The refresh storm for ours, flet.auth (first round only: it is slow) and Authlib."""
-    runs: dict[str, list[dict[str, Any]]] = {OURS: [], FLET: [], "authlib-shared": []}
+    """The refresh storm for ours, flet.auth (first round only: it is slow) and Authlib, at two
+    latencies, interleaved: a provider answering a refresh after `cfg.storm_delay_ms`
+    (`/refresh_slow`, under "slow") and nginx answering at once (`/refresh`, at the top level,
+    where earlier results.json files have it). `storm_delay_ms <= 0` skips the slow one."""
+    latencies = [(SLOW_REFRESH, cfg.storm_delay_ms)] if cfg.storm_delay_ms > 0 else []
+    latencies.append(("/refresh", 0.0))
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+        path: {OURS: [], FLET: [], "authlib-shared": []} for path, _ in latencies
+    }
     for r in range(cfg.storm_rounds):
-        for peer in runs:
-            if peer == FLET and r > 0:
-                continue
-            spec = {
-                "task": "storm",
-                "peer": peer,
-                "base": bench.base("https"),
-                "callers": cfg.storm_callers,
-                "timeout": cfg.storm_timeout,
-            }
-            result = bench.worker(spec, timeout=cfg.storm_timeout + 120)
-            runs[peer].append(result)
-            log(f"  storm {peer:<16} {_brief(result, 'refresh_requests', 'all_answered_ms')}")
-    summary = {}
-    for peer, results in runs.items():
-        keys = ["refresh_requests", "all_answered_ms", "one_refresh_ms", "ratio_to_one_refresh"]
-        summary[peer] = {k: _median([x.get(k) for x in results]) for k in keys}
-        for key in ("valid_token_calls_ms", "asyncio_floor_ms"):
-            summary[peer][key] = _median([x.get(key) for x in results])
-        summary[peer]["max_refresh_requests"] = max(
-            (x.get("refresh_requests", 0) for x in results), default=None
-        )
-        summary[peer]["all_fresh"] = all(x.get("all_fresh") for x in results)
-        summary[peer]["timed_out"] = any(x.get("timed_out") or "error" in x for x in results)
-    return {"callers": cfg.storm_callers, "summary": summary, "runs": runs}
+        for i, (path, delay) in enumerate(latencies):
+            peers = list(runs[path])
+            shift = (r + i) % len(peers)
+            for peer in peers[shift:] + peers[:shift]:
+                if peer == FLET and r > 0:
+                    continue
+                spec = {
+                    "task": "storm",
+                    "peer": peer,
+                    "base": bench.base("https"),
+                    "token_path": path,
+                    "callers": cfg.storm_callers,
+                    "timeout": cfg.storm_timeout,
+                }
+                result = bench.worker(spec, timeout=cfg.storm_timeout + 120)
+                runs[path][peer].append(result)
+                shown = _brief(
+                    result,
+                    "refresh_requests",
+                    "one_refresh_ms",
+                    "all_answered_ms",
+                    "ratio_to_one_refresh",
+                    "valid_token_calls_ms",
+                    "asyncio_floor_ms",
+                )
+                log(f"  round {r + 1} storm {f'{delay:g} ms':<6} {peer:<16} {shown}")
+    fast = runs["/refresh"]
+    out: dict[str, Any] = {
+        "callers": cfg.storm_callers,
+        "summary": {peer: _storm_summary(results) for peer, results in fast.items()},
+        "runs": fast,
+    }
+    if SLOW_REFRESH in runs:
+        slow = runs[SLOW_REFRESH]
+        out["slow"] = {
+            "delay_ms": cfg.storm_delay_ms,
+            "token_path": SLOW_REFRESH,
+            "summary": {peer: _storm_summary(results) for peer, results in slow.items()},
+            "runs": slow,
+        }
+    return out
+
+
+def _storm_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over a peer's storm rounds; the worst round's refresh requests."""
+    keys = ["refresh_requests", "all_answered_ms", "one_refresh_ms", "ratio_to_one_refresh"]
+    summary: dict[str, Any] = {k: _median([x.get(k) for x in results]) for k in keys}
+    for key in ("valid_token_calls_ms", "asyncio_floor_ms"):
+        summary[key] = _median([x.get(key) for x in results])
+    summary["max_refresh_requests"] = max(
+        (x.get("refresh_requests", 0) for x in results), default=None
+    )
+    summary["all_fresh"] = all(x.get("all_fresh") for x in results)
+    summary["timed_out"] = any(x.get("timed_out") or "error" in x for x in results)
+    return summary
 
 
 def memory(bench: Bench, cfg: Config, log: Log) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """The refresh storm: 1,000 concurrent `get_token()` calls on one expired token.
 
-Each peer logs in against `/refresh` (the canned answer is a rotated token), then:
-one refresh alone, several times (its latency), 1,000 concurrent calls on a valid token (the
-cost of the calls themselves), and the storm. The refresh requests are counted in nginx's log.
-The asyncio floor (1,000 tasks answered by one shared future) is the least any library needs.
+Each peer logs in against its token endpoint, `/refresh` (nginx answers at once) or
+`/refresh_slow` (the same answer after a fixed delay, a provider's latency); the canned answer
+is a rotated token. Then: one refresh alone, several times (its latency), 1,000 concurrent calls
+on a valid token (the cost of the calls themselves), and the storm. The refresh requests are
+counted in nginx's log. The asyncio floor (1,000 tasks answered by one shared future) is the
+least any library needs.
 """
 
 import asyncio
@@ -18,11 +20,11 @@ from payloads import CLIENT_ID, CLIENT_SECRET, CODE, REDIRECT_URL
 class OursStorm:
     name = "flet-auth"
 
-    async def setup(self, base: str) -> None:
+    async def setup(self, base: str, token_path: str) -> None:
         from flet_auth import AuthorizationService, OAuthProvider
 
         provider = OAuthProvider(
-            CLIENT_ID, CLIENT_SECRET, base + "/authorize", base + "/refresh", REDIRECT_URL
+            CLIENT_ID, CLIENT_SECRET, base + "/authorize", base + token_path, REDIRECT_URL
         )
         self.service = AuthorizationService(provider, fetch_user=False, fetch_groups=False)
         await self.service.request_token(CODE)
@@ -43,12 +45,12 @@ class OursStorm:
 class FletStorm(OursStorm):
     name = "flet.auth"
 
-    async def setup(self, base: str) -> None:
+    async def setup(self, base: str, token_path: str) -> None:
         from flet.auth import OAuthProvider
         from flet.auth.authorization_service import AuthorizationService
 
         provider = OAuthProvider(
-            CLIENT_ID, CLIENT_SECRET, base + "/authorize", base + "/refresh", REDIRECT_URL
+            CLIENT_ID, CLIENT_SECRET, base + "/authorize", base + token_path, REDIRECT_URL
         )
         self.service = AuthorizationService(provider, fetch_user=False, fetch_groups=False)
         await self.service.request_token(CODE)
@@ -59,12 +61,12 @@ class AuthlibStorm(OursStorm):
 
     name = "authlib-shared"
 
-    async def setup(self, base: str) -> None:
+    async def setup(self, base: str, token_path: str) -> None:
         from peers import new_authlib_client
 
         self.client = new_authlib_client()
-        self.client.metadata["token_endpoint"] = base + "/refresh"
-        await self.client.fetch_token(base + "/refresh", code=CODE)
+        self.client.metadata["token_endpoint"] = base + token_path
+        await self.client.fetch_token(base + token_path, code=CODE)
 
     async def expire(self) -> None:
         self.client.token["expires_at"] = 0
@@ -126,12 +128,20 @@ async def asyncio_floor(callers: int) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-async def run(peer_name: str, base: str, log: str, callers: int, timeout: float) -> dict[str, Any]:
-    """The whole storm measurement of one peer (see the module docstring)."""
+async def run(
+    peer_name: str,
+    base: str,
+    log: str,
+    callers: int,
+    timeout: float,
+    token_path: str = "/refresh",
+) -> dict[str, Any]:
+    """The whole storm measurement of one peer against `base + token_path` (see the module
+    docstring)."""
     import os
 
     peer = STORM_PEERS[peer_name]()
-    await peer.setup(base)
+    await peer.setup(base, token_path)
     try:
         singles = []
         for _ in range(15):
@@ -144,7 +154,7 @@ async def run(peer_name: str, base: str, log: str, callers: int, timeout: float)
         log_start = os.path.getsize(log)
         storm = await _concurrent(peer, callers, timeout)
         await asyncio.sleep(0.2)  # let nginx write the last lines
-        refreshes = [line for line in read_log(log, log_start) if line.uri == "/refresh"]
+        refreshes = [line for line in read_log(log, log_start) if line.uri == token_path]
         now = time.time()
         answers: list[Optional[float]] = storm.pop("answers")
         valid.pop("answers")
@@ -152,6 +162,7 @@ async def run(peer_name: str, base: str, log: str, callers: int, timeout: float)
         return {
             **storm,
             "callers": callers,
+            "token_path": token_path,
             "refresh_requests": len(refreshes),
             "one_refresh_ms": one_refresh,
             "ratio_to_one_refresh": (storm["all_answered_ms"] or float("inf")) / one_refresh,

@@ -54,7 +54,12 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
         import storm
 
         return await storm.run(
-            spec["peer"], spec["base"], spec["log"], spec["callers"], spec["timeout"]
+            spec["peer"],
+            spec["base"],
+            spec["log"],
+            spec["callers"],
+            spec["timeout"],
+            spec.get("token_path", "/refresh"),
         )
     if task == "memory":
         import memory
