@@ -41,6 +41,17 @@ struct PendingLogin {
     openid: bool,
 }
 
+/// A login in progress as `save_login` writes it, to be finished by another process.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedLogin {
+    state: String,
+    code_verifier: Option<String>,
+    nonce: Option<String>,
+    openid: bool,
+    /// Unix time the login started (its `state` expires [`STATE_TTL`] later).
+    issued_at: f64,
+}
+
 /// A refresh in progress, awaited by every caller that needs it.
 type Flight = Shared<BoxFuture<'static, Result<()>>>;
 
@@ -195,6 +206,14 @@ impl Inner {
     async fn exchange(self: Arc<Self>, code: String, caller: Caller) -> Result<TokenCell> {
         let url = self.token_url()?;
         let pending = guard(&self.state).login.take();
+        if pending.is_none() && self.provider.oidc.is_some() {
+            // Without the login's nonce the ID token could be replayed from another login.
+            return Err(Error::Configuration(
+                "no login in progress: call get_authorization_data() (or restore_login()) \
+                 before request_token()"
+                    .into(),
+            ));
+        }
         let nonce = pending.as_ref().and_then(|p| p.nonce.clone());
         let openid = pending.as_ref().is_some_and(|p| p.openid);
         let verifier = pending
@@ -676,6 +695,50 @@ impl ServiceCore {
     /// Accepts the `state` of a redirect once; raises `StateMismatchError` otherwise.
     fn check_state(&self, state: &str) -> PyResult<()> {
         Ok(self.inner.check_state(state)?)
+    }
+
+    /// The login in progress (state, PKCE verifier, OpenID nonce) as JSON, for a process that
+    /// receives the redirect in place of this one (`restore_login`); None when there is none.
+    /// It holds secrets: keep it server side, encrypted.
+    fn save_login(&self) -> PyResult<Option<String>> {
+        let st = guard(&self.inner.state);
+        let Some(login) = st.login.as_deref() else {
+            return Ok(None);
+        };
+        let saved = SavedLogin {
+            state: login.state.clone(),
+            code_verifier: login.code_verifier.clone(),
+            nonce: login.nonce.clone(),
+            openid: login.openid,
+            issued_at: crate::token::now() - login.issued.elapsed().as_secs_f64(),
+        };
+        serde_json::to_string(&saved)
+            .map(Some)
+            .map_err(|e| Error::Configuration(format!("cannot save the login: {e}")).into())
+    }
+
+    /// Takes over a login saved by `save_login` (in this process or another) so that
+    /// `check_state` and `request_token` finish it. An expired login is refused.
+    fn restore_login(&self, saved: &str) -> PyResult<()> {
+        let saved: SavedLogin = serde_json::from_str(saved)
+            .map_err(|_| Error::Configuration("not a login saved by save_login()".into()))?;
+        let age = crate::token::now() - saved.issued_at;
+        let age = Duration::try_from_secs_f64(age.max(0.0)).unwrap_or(Duration::MAX);
+        if age > STATE_TTL {
+            return Err(Error::StateMismatch("the login expired; start a new one".into()).into());
+        }
+        let login = PendingLogin {
+            issued: Instant::now().checked_sub(age).unwrap_or_else(Instant::now),
+            state: saved.state,
+            state_checked: false,
+            code_verifier: saved.code_verifier,
+            nonce: saved.nonce,
+            openid: saved.openid,
+        };
+        let mut st = guard(&self.inner.state);
+        st.last_state = Some(login.state.as_str().into());
+        st.login = Some(Box::new(login));
+        Ok(())
     }
 
     /// Exchanges the code (an awaitable of `(token, user)`); with `user_endpoint`, also GETs

@@ -14,6 +14,7 @@ from flet_auth import (
     ConfigurationError,
     IDTokenError,
     OAuthToken,
+    StateMismatchError,
 )
 from flet_auth.testing import MockOAuthServer
 
@@ -176,3 +177,67 @@ async def test_auth_page_logout_revokes(oidc_server: MockOAuthServer) -> None:
     assert page.auth is not None
     page.logout(revoke=True)
     assert page.auth is None and oidc_server.count("revoke") == 2
+
+
+def test_a_login_saved_in_one_service_is_finished_by_another(oidc_server: MockOAuthServer) -> None:
+    provider = oidc_server.openid_provider(public=True)  # PKCE is the only proof of the client
+    started = AuthorizationService(provider, True, False)
+    url, state = started.get_authorization_data()
+    saved = started.save_login()
+    assert saved is not None and state in saved
+    redirect = oidc_server.authorize(url)
+    finisher = AuthorizationService(provider, True, False)  # another worker, say
+    finisher.restore_login(saved)
+    assert finisher.state == state
+    finisher.check_state(redirect["state"])
+    finisher.request_token_sync(redirect["code"])
+    assert finisher.user is not None and finisher.user.id == "1001"
+    assert finisher.id_token_claims is not None
+
+
+def test_a_restored_login_still_checks_the_nonce(oidc_server: MockOAuthServer) -> None:
+    provider = oidc_server.openid_provider()
+    started = AuthorizationService(provider, True, False)
+    url, _ = started.get_authorization_data()
+    saved = json.loads(started.save_login() or "{}")
+    saved["nonce"] = "another-login"
+    oidc_server.authorize(url)  # the nonce the provider signs is the URL's
+    finisher = AuthorizationService(provider, True, False)
+    finisher.restore_login(json.dumps(saved))
+    with pytest.raises(IDTokenError, match="nonce"):
+        finisher.request_token_sync(oidc_server.authorize(url)["code"])
+
+
+def test_an_openid_code_without_a_login_in_progress_is_refused(
+    oidc_server: MockOAuthServer,
+) -> None:
+    provider = oidc_server.openid_provider()
+    url, _ = AuthorizationService(provider, True, False).get_authorization_data()
+    code = oidc_server.authorize(url)["code"]
+    stranger = AuthorizationService(provider, True, False)
+    with pytest.raises(ConfigurationError, match="no login in progress"):
+        stranger.request_token_sync(code)
+    assert oidc_server.count("token") == 0
+
+
+@pytest.mark.parametrize(
+    "saved", ["", "{}", "[]", '{"state": 1}', "not json", '{"state": "s", "issued_at": "x"}']
+)
+def test_restore_login_refuses_what_save_login_did_not_write(
+    oidc_server: MockOAuthServer, saved: str
+) -> None:
+    service = AuthorizationService(oidc_server.openid_provider(), True, False)
+    with pytest.raises(ConfigurationError, match="save_login"):
+        service.restore_login(saved)
+
+
+def test_an_expired_saved_login_is_refused(oidc_server: MockOAuthServer) -> None:
+    service = AuthorizationService(oidc_server.openid_provider(), True, False)
+    service.get_authorization_data()
+    saved = json.loads(service.save_login() or "{}")
+    saved["issued_at"] -= 601
+    with pytest.raises(StateMismatchError, match="expired"):
+        AuthorizationService(oidc_server.openid_provider(), True, False).restore_login(
+            json.dumps(saved)
+        )
+    assert AuthorizationService(oidc_server.openid_provider(), True, False).save_login() is None

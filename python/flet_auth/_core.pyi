@@ -136,6 +136,13 @@ class ServiceCore:
         """The `state` of the last authorization URL."""
     def check_state(self, state: str) -> None:
         """Accepts the `state` of a redirect once; raises `StateMismatchError` otherwise."""
+    def save_login(self) -> Optional[str]:
+        """The login in progress (state, PKCE verifier, OpenID nonce) as JSON, for a process that
+        receives the redirect in place of this one (`restore_login`); None when there is none.
+        It holds secrets: keep it server side, encrypted."""
+    def restore_login(self, saved: str) -> None:
+        """Takes over a login saved by `save_login` (in this process or another) so that
+        `check_state` and `request_token` finish it. An expired login is refused."""
     def _exchange(
         self, code: str, user_endpoint: Optional[str] = None
     ) -> Awaitable[tuple[OAuthToken, Any]]:

@@ -29,16 +29,14 @@ lock in the store lets exactly one of them refresh it while the others wait for 
 
 import copy
 import functools
-import hashlib
 import hmac
 import logging
 import secrets
 import threading
 import time
-from base64 import urlsafe_b64encode
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, cast
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -252,12 +250,6 @@ def _provider_unavailable() -> ResponseReturnValue:
         response.status_code = 502
         return response
     return _error_page("Sign-in provider unavailable", message, 502)
-
-
-def _pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return verifier, urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _scope_list(value: Any, setting: str) -> Optional[list[str]]:
@@ -493,12 +485,6 @@ class FlaskOAuthClient:
             redirect_url=redirect_uri,
         )
 
-    def _uses_pkce(self, provider: OAuthProvider) -> bool:
-        explicit = getattr(provider, "code_verifier", None) or getattr(
-            provider, "code_challenge", None
-        )
-        return bool(getattr(provider, "pkce", True)) and not explicit
-
     @property
     def lock_ttl(self) -> float:
         """Seconds the refresh lock is held at most: the provider's timeout and a margin."""
@@ -529,19 +515,14 @@ class FlaskOAuthClient:
         if next_url is not None and safe_next(next_url) is None:
             raise ConfigurationError("next_url must be a same-site path such as /page")
         logins = _app_state().logins  # first, so that a missing secret key is named as such
-        provider = copy.copy(self.provider)
-        verifier: Optional[str] = None
-        if self._uses_pkce(provider):
-            verifier, challenge = _pkce_pair()
-            provider.code_verifier = verifier
-            provider.code_challenge = challenge
-            provider.code_challenge_method = "S256"
-        params = dict(getattr(provider, "authorization_params", None) or {})
-        params.update({k: str(v) for k, v in authorization_params.items()})
-        provider.authorization_params = params
+        provider = self.provider
+        if authorization_params:
+            provider = copy.copy(provider)
+            params = dict(getattr(provider, "authorization_params", None) or {})
+            params.update({k: str(v) for k, v in authorization_params.items()})
+            provider.authorization_params = params
         service = self._service(provider, redirect_uri=redirect_uri)
         url, login_state = service.get_authorization_data()
-        nonce = dict(parse_qsl(urlsplit(url).query)).get("nonce")
         browser = session.get(_SESSION_BROWSER)
         if not isinstance(browser, str):
             browser = secrets.token_urlsafe(24)
@@ -549,8 +530,8 @@ class FlaskOAuthClient:
         pending = {
             "client": self.name,
             "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-            "nonce": nonce,
+            # state, PKCE verifier and OpenID nonce, for whichever worker gets the redirect
+            "login": service.save_login(),
             "next": next_url,
             "issued_at": time.time(),
         }
@@ -605,12 +586,13 @@ class FlaskOAuthClient:
         code = values.get("code", "")
         if not code:
             raise InvalidResponseError("the redirect carries no code")
-        provider = copy.copy(self.provider)
-        if pending["code_verifier"] is not None:
-            provider.code_verifier = pending["code_verifier"]
-        service = self._service(provider, redirect_uri=pending["redirect_uri"])
-        service.request_token_sync(code)
-        self._check_nonce(service, pending["nonce"])
+        saved = pending.get("login")
+        if not isinstance(saved, str):
+            raise StateMismatchError("the login was started by another version; start a new one")
+        service = self._service(redirect_uri=pending["redirect_uri"])
+        service.restore_login(saved)
+        service.check_state(login_state)
+        service.request_token_sync(code)  # PKCE verifier sent; ID token and nonce verified
         token = service.current_token  # as issued: a short-lived one is refreshed when used
         if token is None:
             raise InvalidResponseError("the provider issued no token")
@@ -625,19 +607,6 @@ class FlaskOAuthClient:
         g.pop("_flet_auth", None)
         logger.info("flask: login with %s completed", self.name)
         return login, pending.get("next")
-
-    @staticmethod
-    def _check_nonce(service: AuthorizationService, nonce: Optional[str]) -> None:
-        # The engine checks the nonce of logins it started itself; this one was started by
-        # another worker, so the nonce saved with the login is compared here.
-        if nonce is None or "openid" not in service.scope:
-            return
-        claims = service.id_token_claims
-        if claims is None:
-            raise IDTokenError("the token response has no id_token")
-        got = claims.get("nonce")
-        if not isinstance(got, str) or not hmac.compare_digest(got.encode(), nonce.encode()):
-            raise IDTokenError("the ID token's nonce does not match this login")
 
     def __repr__(self) -> str:
         return f"FlaskOAuthClient({self.name!r})"
