@@ -241,3 +241,27 @@ def test_an_expired_saved_login_is_refused(oidc_server: MockOAuthServer) -> None
             json.dumps(saved)
         )
     assert AuthorizationService(oidc_server.openid_provider(), True, False).save_login() is None
+
+
+@pytest.mark.parametrize(
+    ("query", "location"),
+    [
+        ("", "http://127.0.0.1:8550/bye"),
+        ("&state=s1", "http://127.0.0.1:8550/bye?state=s1"),
+    ],
+)
+def test_end_session_redirects_to_the_uri_as_given(
+    oidc_server: MockOAuthServer, query: str, location: str
+) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", oidc_server.port, timeout=10)
+    try:
+        conn.request(
+            "GET", f"/end_session?post_logout_redirect_uri={location.split('?')[0]}{query}"
+        )
+        answer = conn.getresponse()
+        assert answer.status == 302
+        assert answer.getheader("location") == location
+    finally:
+        conn.close()

@@ -100,7 +100,8 @@ fn redirect(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
     let Ok(mut url) = Url::parse(redirect_uri) else {
         return bad_request("redirect_uri is not a URL");
     };
-    {
+    // With nothing to add, the URI goes back as it came (no bare `?`).
+    if !pairs.is_empty() {
         let mut query = url.query_pairs_mut();
         for (k, v) in pairs {
             query.append_pair(k, v);
