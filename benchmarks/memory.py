@@ -46,7 +46,38 @@ def _classes(peer: str) -> tuple[Any, Any]:
     return AuthorizationService, OAuthProvider
 
 
+SECRETS = "secrets-only"
+"""Not a library: each 'service' is only its access and refresh token as Python strings, the
+least any library holding the tokens in the process needs."""
+
+
+def _secrets_only(count: int) -> dict[str, Any]:
+    access: list[str] = []
+    refresh: list[str] = []
+
+    def keep(i: int) -> None:
+        data = json.loads(saved_token(i))
+        access.append(data["access_token"])
+        refresh.append(data["refresh_token"])
+
+    keep(-1)
+    gc.collect()
+    before = rss_kib()
+    for i in range(count):
+        keep(i)
+    gc.collect()
+    after = rss_kib()
+    return {
+        "services": count,
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "bytes_per_service": (after - before) * 1024 / count,
+    }
+
+
 async def run(peer: str, base: str, count: int) -> dict[str, Any]:
+    if peer == SECRETS:
+        return _secrets_only(count)
     service_class, provider_class = _classes(peer)
     provider = provider_class(
         CLIENT_ID, CLIENT_SECRET, base + "/authorize", base + "/token", REDIRECT_URL

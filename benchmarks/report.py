@@ -230,6 +230,12 @@ def other_tables(results: dict[str, Any]) -> str:
         out.append("| Peer | bytes per service |\n|---|---:|")
         for peer, s in m["summary"].items():
             out.append(f"| {peer} | {_f(s['bytes_per_service'], '.0f')} |")
+        if "secrets-only" in m["summary"]:
+            out.append(
+                "\n`secrets-only` is not a library: per service, only its access and refresh "
+                "token as Python strings (40 and 68 characters), the least anything holding the "
+                "tokens needs. A third of flet.auth's figure leaves little more than that."
+            )
     crypto = results.get("crypto")
     if crypto and "encrypt" in crypto:
         out.append("\n### Crypto (PBKDF2 600,000 rounds per call)\n")

@@ -237,7 +237,7 @@ def _storm_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def memory(bench: Bench, cfg: Config, log: Log) -> dict[str, Any]:
-    runs: dict[str, list[dict[str, Any]]] = {OURS: [], FLET: []}
+    runs: dict[str, list[dict[str, Any]]] = {OURS: [], FLET: [], "secrets-only": []}
     for _ in range(cfg.memory_rounds):
         for peer in runs:
             spec = {

@@ -150,11 +150,18 @@ def other_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if memory:
         ours, flet = memory[OURS]["bytes_per_service"], memory[FLET]["bytes_per_service"]
         r = _ratio(ours, flet)
+        floor = memory.get("secrets-only", {}).get("bytes_per_service")
+        floor_note = (
+            f" (the two tokens alone, as Python strings: {_fmt(floor, '.0f')} bytes)"
+            if floor is not None
+            else ""
+        )
         out.append(
             _target(
                 f"Memory, {results['memory']['services']:,} services with tokens",
                 "<= 1/3 of flet.auth",
-                f"{_fmt(ours, '.0f')} vs {_fmt(flet, '.0f')} bytes/service = {_fmt(r, '.2f')}x",
+                f"{_fmt(ours, '.0f')} vs {_fmt(flet, '.0f')} bytes/service = {_fmt(r, '.2f')}x"
+                + floor_note,
                 None if r is None else r <= 1 / 3,
             )
         )
