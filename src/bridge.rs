@@ -225,6 +225,7 @@ fn channel_for(event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<LoopChannel>> {
 }
 
 /// A forked child inherits its parent's socket; it must not read the parent's wake-ups.
+#[cfg_attr(not(unix), allow(unused_variables))]
 fn forget_reader(event_loop: &Bound<'_, PyAny>, drain: &Drain) {
     #[cfg(unix)]
     if let Some(reader) = &drain.reader {
@@ -234,7 +235,6 @@ fn forget_reader(event_loop: &Bound<'_, PyAny>, drain: &Drain) {
             (reader.as_raw_fd(),),
         );
     }
-    let _ = (event_loop, drain);
 }
 
 fn new_channel(event_loop: &Bound<'_, PyAny>, pid: u32) -> PyResult<Arc<LoopChannel>> {

@@ -28,6 +28,7 @@ use zeroize::Zeroizing;
 use crate::errors::{Error, Result};
 
 pub const ITERATIONS: u32 = 600_000;
+pub(crate) const SALT_LEN: usize = SALT;
 const PREFIX: &str = "fa.";
 const VERSION: u8 = 0x01;
 const SALT: usize = 16;
@@ -35,16 +36,16 @@ const NONCE: usize = 12;
 const FLET_NONCE: usize = 32;
 const TAG: usize = 16;
 
-type Key = Zeroizing<[u8; 32]>;
+pub(crate) type Key = Zeroizing<[u8; 32]>;
 type FletAesGcm = AesGcm<aes::Aes256, U32>;
 
-fn invalid() -> Error {
+pub(crate) fn invalid() -> Error {
     Error::InvalidToken(
         "the data cannot be decrypted with this key (wrong key, or damaged data)".into(),
     )
 }
 
-fn random<const N: usize>() -> [u8; N] {
+pub(crate) fn random<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     rand::thread_rng().fill_bytes(&mut buf);
     buf
@@ -63,7 +64,7 @@ fn b64decode(text: &str) -> Result<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(trimmed).map_err(|_| invalid())
 }
 
-fn utf8(bytes: Vec<u8>) -> Result<String> {
+pub(crate) fn utf8(bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| invalid())
 }
 
@@ -221,8 +222,12 @@ fn fernet_seal(key: &Key, plain: &[u8]) -> Result<Vec<u8>> {
 /// Our format: AES-256-GCM, fresh salt and nonce, version byte first.
 pub fn seal(plain: &str, secret: &str) -> Result<String> {
     let salt: [u8; SALT] = random();
+    seal_with(&derive_key(secret, &salt), &salt, plain)
+}
+
+/// Our format with a key derived already (`salt` is the one it was derived with).
+pub(crate) fn seal_with(key: &Key, salt: &[u8; SALT], plain: &str) -> Result<String> {
     let nonce: [u8; NONCE] = random();
-    let key = derive_key(secret, &salt);
     let cipher = Aes256Gcm::new(GenericArray::from_slice(key.as_ref()));
     let payload = Payload {
         msg: plain.as_bytes(),
@@ -231,7 +236,7 @@ pub fn seal(plain: &str, secret: &str) -> Result<String> {
     let sealed = cipher
         .encrypt(GenericArray::from_slice(&nonce), payload)
         .map_err(|_| invalid())?;
-    let raw = [&[VERSION][..], &salt, &nonce, &sealed].concat();
+    let raw = [&[VERSION][..], salt, &nonce, &sealed].concat();
     Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(raw)))
 }
 

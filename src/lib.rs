@@ -13,6 +13,7 @@ pub mod mock_idp;
 pub mod oidc;
 pub mod provider;
 pub mod runtime;
+pub mod secret_box;
 pub mod service;
 pub mod token;
 
@@ -24,6 +25,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<service::ServiceCore>()?;
     m.add_class::<mock_idp::MockServerCore>()?;
     m.add_class::<loopback::LoopbackListener>()?;
+    m.add_class::<secret_box::SecretBox>()?;
     m.add_function(wrap_pyfunction!(provider::compose_scope, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(crypto::encrypt, m)?)?;

@@ -2,6 +2,7 @@
 
 import base64
 import threading
+from collections.abc import Callable
 
 import flet.security as flet_security
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from flet_auth import AuthError
 from flet_auth.security import (
     InvalidToken,
+    SecretBox,
     decrypt,
     decrypt_aes_gcm_256,
     encrypt,
@@ -138,3 +140,77 @@ def test_key_derivation_releases_the_gil() -> None:
         counter.join()
     # With the GIL held for the whole derivation the counter would barely move.
     assert ticks > 10_000
+
+
+def test_secret_box_derives_its_key_once_and_writes_encrypts_format() -> None:
+    box = SecretBox(KEY)
+    records = [box.encrypt(f"record {i}") for i in range(50)]
+    assert len(set(records)) == 50  # a fresh nonce each time
+    assert {r.split(".")[0] for r in records} == {"fa"}
+    assert [box.decrypt(r) for r in records] == [f"record {i}" for i in range(50)]
+    assert box.derived_keys == 1
+    assert decrypt(records[0], KEY) == "record 0"  # the module reads it
+
+
+def test_secret_box_reads_other_boxes_the_module_and_flet_once_per_salt() -> None:
+    box, other = SecretBox(KEY), SecretBox(KEY)
+    foreign = [
+        other.encrypt("from another worker"),
+        encrypt("from encrypt", KEY),
+        flet_security.encrypt("from Flet", KEY),
+        flet_security.encrypt_aes_gcm_256("from Flet, AES-GCM", KEY),
+    ]
+    for _ in range(3):
+        assert [box.decrypt(r) for r in foreign] == [
+            "from another worker",
+            "from encrypt",
+            "from Flet",
+            "from Flet, AES-GCM",
+        ]
+    assert box.derived_keys == 4  # one per salt read, not one per call
+    assert flet_security.decrypt(encrypt_fernet("back", KEY), KEY) == "back"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda r: r[:-2],
+        lambda r: r[:10] + ("A" if r[10] != "A" else "B") + r[11:],
+        lambda r: "fa." + base64.urlsafe_b64encode(b"\x02" + b"\x00" * 60).decode(),
+        lambda r: "",
+        lambda r: "not base64 at all!",
+    ],
+)
+def test_secret_box_refuses_damaged_data(damage: Callable[[str], str]) -> None:
+    box = SecretBox(KEY)
+    with pytest.raises(InvalidToken):
+        box.decrypt(damage(box.encrypt("secret text")))
+
+
+def test_secret_box_with_another_key_refuses_and_shows_no_secret() -> None:
+    record = SecretBox(KEY).encrypt("secret text")
+    wrong = SecretBox("another passphrase")
+    with pytest.raises(InvalidToken):
+        wrong.decrypt(record)
+    assert KEY not in repr(SecretBox(KEY)) and "passphrase" not in repr(wrong)
+
+
+def test_secret_box_is_shared_by_threads() -> None:
+    box = SecretBox(KEY)
+    box.encrypt("warm up")
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(200):
+                text = f"{n}:{i}"
+                assert box.decrypt(box.encrypt(text)) == text
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and box.derived_keys == 1

@@ -18,6 +18,7 @@ __all__ = [
     "MockServerCore",
     "OAuthError",
     "OAuthToken",
+    "SecretBox",
     "ServiceCore",
     "StateMismatchError",
     "TimeoutError",
@@ -105,6 +106,21 @@ class OAuthToken:
     @staticmethod
     def from_json(data: Union[str, bytes]) -> OAuthToken:
         """Reads JSON written by `to_json` (ours or Flet's)."""
+
+@final
+class SecretBox:
+    """Encrypts and decrypts with `secret_key`, deriving each key once: the format of
+    `encrypt`, a fresh nonce per record, a new salt after 2**30 records."""
+
+    def __new__(cls, secret_key: str) -> SecretBox: ...
+    def encrypt(self, plain_text: str) -> str:
+        """Encrypts `plain_text` in the format of `flet_auth.security.encrypt`."""
+    def decrypt(self, encrypted_data: str) -> str:
+        """Decrypts what `encrypt` (this box, another one, or the module's) and Flet's
+        `flet.security` wrote with this passphrase. Raises `InvalidToken` otherwise."""
+    @property
+    def derived_keys(self) -> int:
+        """How many derived keys the box holds (each cost one PBKDF2 derivation)."""
 
 @disjoint_base
 class ServiceCore:

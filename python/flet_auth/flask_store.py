@@ -21,7 +21,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Protocol, Union
@@ -29,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flet_auth._core import AuthError, ConfigurationError, InvalidToken, OAuthToken
 from flet_auth.group import Group
-from flet_auth.security import decrypt, encrypt
+from flet_auth.security import SecretBox
 from flet_auth.user import User
 
 __all__ = [
@@ -432,57 +431,6 @@ class StoredLogin:
         return f"StoredLogin(client={self.client!r})"
 
 
-class _Vault:
-    """Encrypts what goes into the store; remembers what this process decrypted.
-
-    `flet_auth.security` derives its key with 600,000 PBKDF2 rounds (about 80 ms) on every
-    call, so decrypting the login on every request would cost that much each time. Values are
-    cached by the SHA-256 of their ciphertext: a ciphertext never changes meaning (every write
-    encrypts with a fresh salt), so the cache can never hand out a stale token, and a worker
-    pays once per change of a login. Bounded, per process, never logged.
-    """
-
-    def __init__(self, secret_key: str, size: int = 4096) -> None:
-        self._secret_key = secret_key
-        self._size = size
-        self._cache: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _digest(data: str) -> str:
-        return hashlib.sha256(data.encode("utf-8", "replace")).hexdigest()
-
-    def seal(self, text: str) -> str:
-        data = encrypt(text, self._secret_key)
-        self._remember(self._digest(data), text)
-        return data
-
-    def open(self, data: str) -> str:
-        digest = self._digest(data)
-        with self._lock:
-            text = self._cache.get(digest)
-            if text is not None:
-                self._cache.move_to_end(digest)
-                return text
-        text = decrypt(data, self._secret_key)
-        self._remember(digest, text)
-        return text
-
-    def forget(self, data: str) -> None:
-        with self._lock:
-            self._cache.pop(self._digest(data), None)
-
-    def _remember(self, digest: str, text: str) -> None:
-        with self._lock:
-            self._cache[digest] = text
-            self._cache.move_to_end(digest)
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-
-    def __repr__(self) -> str:
-        return f"_Vault(entries={len(self._cache)})"
-
-
 class LoginStore:
     """The logins and logins in progress of one app, encrypted, in a `TokenStore`.
 
@@ -501,7 +449,9 @@ class LoginStore:
         self.store = store
         self.prefix = prefix
         self.login_ttl = login_ttl
-        self._vault = _Vault(secret_key)
+        # The key is derived once per process (and once per other process's salt), not per
+        # record: 80 ms of PBKDF2 on every request would be the app's whole budget.
+        self._box = SecretBox(secret_key)
 
     def key(self, kind: str, secret: str) -> str:
         """The store key of a secret (a login id, a state): a digest of it."""
@@ -513,7 +463,7 @@ class LoginStore:
         if data is None:
             return None
         try:
-            return StoredLogin.loads(self._vault.open(data))
+            return StoredLogin.loads(self._box.decrypt(data))
         except InvalidToken:
             logger.warning(
                 "a stored login cannot be decrypted (was the secret key changed?); "
@@ -525,7 +475,9 @@ class LoginStore:
 
     def write(self, login_id: str, login: StoredLogin) -> None:
         """Stores (or replaces) the login `login_id` for `login_ttl` seconds."""
-        self.store.set(self.key("login", login_id), self._vault.seal(login.dumps()), self.login_ttl)
+        self.store.set(
+            self.key("login", login_id), self._box.encrypt(login.dumps()), self.login_ttl
+        )
 
     def delete(self, login_id: str) -> None:
         """Forgets the login `login_id`."""
@@ -534,7 +486,7 @@ class LoginStore:
     def put_pending(self, binding: str, data: dict[str, Any], ttl: float) -> None:
         """Keeps what a login in progress needs when the browser comes back, under `binding`
         (the browser's id and the state)."""
-        self.store.set(self.key("pending", binding), self._vault.seal(json.dumps(data)), ttl)
+        self.store.set(self.key("pending", binding), self._box.encrypt(json.dumps(data)), ttl)
 
     def pop_pending(self, binding: str) -> Optional[dict[str, Any]]:
         """Takes the login in progress under `binding`: only one caller gets it. None when
@@ -543,11 +495,9 @@ class LoginStore:
         if data is None:
             return None
         try:
-            value = json.loads(self._vault.open(data))
+            value = json.loads(self._box.decrypt(data))
         except (ValueError, InvalidToken):
             return None
-        finally:
-            self._vault.forget(data)
         return value if isinstance(value, dict) else None
 
     def acquire(self, login_id: str, owner: str, ttl: float) -> bool:

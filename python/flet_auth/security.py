@@ -11,10 +11,18 @@ Example::
 
     saved = encrypt(page.auth.token.to_json(), os.environ["MY_APP_SECRET_KEY"])
     token_json = decrypt(saved, os.environ["MY_APP_SECRET_KEY"])
+
+`encrypt` and `decrypt` derive the key on every call (about 80 ms, by design). Code that
+encrypts many records with one passphrase uses a `SecretBox`: same format, key derived once::
+
+    box = SecretBox(os.environ["MY_APP_SECRET_KEY"])
+    record = box.encrypt(token.to_json())      # microseconds after the first call
+    token_json = box.decrypt(record)           # also reads `encrypt`'s and Flet's data
 """
 
 from flet_auth._core import (
     InvalidToken,
+    SecretBox,
     decrypt,
     decrypt_aes_gcm_256,
     encrypt,
@@ -24,6 +32,7 @@ from flet_auth._core import (
 
 __all__ = [
     "InvalidToken",
+    "SecretBox",
     "decrypt",
     "decrypt_aes_gcm_256",
     "encrypt",

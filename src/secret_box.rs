@@ -1,0 +1,124 @@
+//! `flet_auth.security.SecretBox`: `encrypt`/`decrypt` with the passphrase's key derived once
+//! per box instead of once per call, for code that encrypts many small records (a web app's
+//! token store). The output is the format of `encrypt`; `decrypt` reads it, and the box reads
+//! whatever `decrypt` reads.
+//!
+//! A box derives a key for a salt of its own (600,000 PBKDF2 rounds, once) and seals every
+//! record with it and a fresh 96-bit nonce. Random nonces stay safe well below 2^32 messages
+//! per key, so a box moves to a new salt after [`MESSAGES_PER_KEY`]. Keys for the salts of data
+//! it reads (other boxes, other processes, `encrypt`) are derived once and kept, up to
+//! [`KEPT_KEYS`].
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use pyo3::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::crypto::{derive_key, random, seal_with, utf8, Envelope, Key, SALT_LEN};
+use crate::errors::Result;
+
+/// Records sealed with one key before a box moves to a new salt.
+pub const MESSAGES_PER_KEY: u64 = 1 << 30;
+/// Keys kept for reading; the oldest is dropped beyond this.
+pub const KEPT_KEYS: usize = 64;
+
+type Salt = [u8; SALT_LEN];
+
+struct Keys {
+    /// The salt and key new records are sealed with, and how many records used them.
+    sealing: Option<(Salt, Key, u64)>,
+    /// Keys by salt, in the order they were derived.
+    known: HashMap<Salt, Key>,
+    order: Vec<Salt>,
+}
+
+impl Keys {
+    fn keep(&mut self, salt: Salt, key: Key) {
+        if self.known.insert(salt, key).is_none() {
+            self.order.push(salt);
+        }
+        while self.order.len() > KEPT_KEYS {
+            let oldest = self.order.remove(0);
+            self.known.remove(&oldest);
+        }
+    }
+}
+
+/// Encrypts and decrypts with `secret_key`, deriving each key once (see the module docs).
+#[pyclass(frozen, module = "flet_auth.security")]
+pub struct SecretBox {
+    secret: Zeroizing<String>,
+    keys: Mutex<Keys>,
+}
+
+impl SecretBox {
+    fn keys(&self) -> std::sync::MutexGuard<'_, Keys> {
+        self.keys.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The sealing salt and key, counting one more record; a new salt when none or worn out.
+    fn sealing_key(&self, py: Python<'_>) -> (Salt, Key) {
+        if let Some((salt, key, used)) = self.keys().sealing.as_mut() {
+            if *used < MESSAGES_PER_KEY {
+                *used += 1;
+                return (*salt, key.clone());
+            }
+        }
+        let salt: Salt = random();
+        let key = py.detach(|| derive_key(&self.secret, &salt));
+        let mut keys = self.keys();
+        keys.keep(salt, key.clone());
+        keys.sealing = Some((salt, key.clone(), 1));
+        (salt, key)
+    }
+
+    fn key_for(&self, py: Python<'_>, salt: &[u8]) -> Result<Key> {
+        let salt: Salt = salt.try_into().map_err(|_| crate::crypto::invalid())?;
+        if let Some(key) = self.keys().known.get(&salt) {
+            return Ok(key.clone());
+        }
+        let key = py.detach(|| derive_key(&self.secret, &salt));
+        self.keys().keep(salt, key.clone());
+        Ok(key)
+    }
+}
+
+#[pymethods]
+impl SecretBox {
+    #[new]
+    fn new(secret_key: &str) -> Self {
+        SecretBox {
+            secret: Zeroizing::new(secret_key.to_owned()),
+            keys: Mutex::new(Keys {
+                sealing: None,
+                known: HashMap::new(),
+                order: Vec::new(),
+            }),
+        }
+    }
+
+    /// Encrypts `plain_text` in the format of `flet_auth.security.encrypt`.
+    fn encrypt(&self, py: Python<'_>, plain_text: &str) -> PyResult<String> {
+        let (salt, key) = self.sealing_key(py);
+        Ok(seal_with(&key, &salt, plain_text)?)
+    }
+
+    /// Decrypts what `encrypt` (this box, another one, or the module's) and Flet's
+    /// `flet.security` wrote with this passphrase. Raises `InvalidToken` otherwise.
+    fn decrypt(&self, py: Python<'_>, encrypted_data: &str) -> PyResult<String> {
+        let envelope = Envelope::parse(encrypted_data)?;
+        let key = self.key_for(py, envelope.salt())?;
+        Ok(utf8(envelope.open(&key)?)?)
+    }
+
+    /// How many derived keys the box holds (each cost one PBKDF2 derivation).
+    #[getter]
+    fn derived_keys(&self) -> usize {
+        self.keys().known.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("SecretBox(derived_keys={})", self.derived_keys())
+    }
+}
