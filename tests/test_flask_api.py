@@ -20,7 +20,7 @@ from flet_auth.flask import (
     login_required,
     safe_next,
 )
-from flet_auth.flask_store import RedisStore, SQLiteStore, open_store
+from flet_auth.flask.store import RedisStore, SQLiteStore, open_store
 from flet_auth.testing import MockOAuthServer
 
 
