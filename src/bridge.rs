@@ -39,14 +39,8 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// The running asyncio loop of the calling task; `with_locals` also captures its
-    /// contextvars (needed only to await Python code there).
-    pub fn current_loop(py: Python<'_>, with_locals: bool) -> PyResult<Caller> {
-        let event_loop = running_loop(py)?;
-        Caller::of_loop(&event_loop, with_locals)
-    }
-
-    /// A caller of `event_loop`, the running loop of this thread.
+    /// A caller of `event_loop`, the running loop of this thread; `with_locals` also captures
+    /// the task's contextvars (needed only to await Python code there).
     pub fn of_loop(event_loop: &Bound<'_, PyAny>, with_locals: bool) -> PyResult<Caller> {
         let channel = channel_for(event_loop)?;
         let locals = if with_locals {
@@ -68,13 +62,17 @@ impl Caller {
     /// Runs `f` on the caller's thread and returns what it gave; `Err` when it could not run.
     pub async fn call<R, F>(&self, f: F) -> Result<R>
     where
-        F: FnOnce(Python<'_>, &Caller) -> R + Send + 'static,
+        F: FnOnce(Python<'_>, &Site) -> R + Send + 'static,
         R: Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let me = self.clone();
+        // Not the caller itself: a job holding its own channel would never be freed unrun.
+        let site = match self {
+            Caller::Loop { locals, .. } => Site::Loop(locals.clone()),
+            Caller::Thread(_) => Site::Thread,
+        };
         let queued = self.run(Box::new(move |py| {
-            let _ = tx.send(f(py, &me));
+            let _ = tx.send(f(py, &site));
         }));
         if !queued {
             return Err(Error::Transport("the caller went away".into()));
@@ -82,6 +80,14 @@ impl Caller {
         rx.await
             .map_err(|_| Error::Transport("the caller went away".into()))
     }
+}
+
+/// Where a job of [`Caller::call`] runs.
+pub enum Site {
+    /// On the caller's event loop, with its task's contextvars when they were captured.
+    Loop(Option<TaskLocals>),
+    /// On a thread blocked in [`block_on`].
+    Thread,
 }
 
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 use url::Url;
 
-use crate::bridge::{self, block_on, block_on_with, py_future, py_future_with, Caller};
+use crate::bridge::{self, block_on, block_on_with, py_future, py_future_with, Caller, Site};
 use crate::errors::{Error, Result};
 use crate::http::{self, check_url};
 use crate::json::PyJson;
@@ -509,7 +509,7 @@ impl Inner {
 /// thread, and waits for it.
 async fn call_hook(inner: Arc<Inner>, data: TokenData, caller: Caller) -> Result<()> {
     let pending = caller
-        .call(move |py, caller| -> PyResult<Option<HookAwait>> {
+        .call(move |py, site| -> PyResult<Option<HookAwait>> {
             let Some(hook) = &inner.on_token_update else {
                 return Ok(None);
             };
@@ -518,16 +518,13 @@ async fn call_hook(inner: Arc<Inner>, data: TokenData, caller: Caller) -> Result
             if !result.hasattr("__await__")? {
                 return Ok(None);
             }
-            let locals = match caller {
-                Caller::Thread(_) => {
+            let locals = match site {
+                Site::Thread => {
                     py.import("asyncio")?.call_method1("run", (result,))?;
                     return Ok(None);
                 }
-                Caller::Loop {
-                    locals: Some(locals),
-                    ..
-                } => locals.clone(),
-                Caller::Loop { locals: None, .. } => TaskLocals::with_running_loop(py)?,
+                Site::Loop(Some(locals)) => locals.clone(),
+                Site::Loop(None) => TaskLocals::with_running_loop(py)?,
             };
             Ok(Some(
                 pyo3_async_runtimes::into_future_with_locals(&locals, result)?.boxed(),
