@@ -276,3 +276,26 @@ def test_scope_is_a_list_the_app_can_change_before_the_login(server: MockOAuthSe
     service.scope = ["profile", 3]  # type: ignore[list-item]
     with pytest.raises(ValueError, match="list of strings"):
         service.get_authorization_data()
+
+
+async def test_hooks_run_on_the_callers_thread_and_see_its_contextvars(
+    server: MockOAuthServer,
+) -> None:
+    import contextvars
+    import threading
+
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id")
+    request_id.set("r-42")
+    seen: list[tuple[int, str]] = []
+
+    async def save(token: OAuthToken) -> None:
+        seen.append((threading.get_ident(), request_id.get("unset")))
+
+    service = await login(server, on_token_update=save)
+    sync_threads: list[int] = []
+    service_sync = login_sync(
+        server, on_token_update=lambda t: sync_threads.append(threading.get_ident())
+    )
+    assert seen == [(threading.get_ident(), "r-42")]
+    assert sync_threads == [threading.get_ident()]
+    assert service.user is not None and service_sync.user is not None
