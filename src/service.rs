@@ -1,13 +1,13 @@
 //! The engine of `AuthorizationService`: state and PKCE for each login, the code exchange,
 //! refresh shared by concurrent callers, and authenticated JSON requests for user data.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use oauth2::{CsrfToken, PkceCodeChallenge};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyDict, PyList, PyTuple};
 use reqwest::Method;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
@@ -579,17 +579,27 @@ pub async fn fetch_json(
 /// progress and the token.
 #[pyclass(frozen, subclass, module = "flet_auth._core")]
 pub struct ServiceCore {
-    inner: Arc<Inner>,
+    /// Set by `_setup`, which the subclass's `__init__` calls: `__new__` takes whatever
+    /// arguments a subclass's `__init__` declares.
+    slot: OnceLock<Arc<Inner>>,
 }
 
 impl ServiceCore {
+    fn inner(&self) -> Result<&Arc<Inner>> {
+        self.slot.get().ok_or_else(|| {
+            Error::Configuration(
+                "the service is not set up: call AuthorizationService.__init__".into(),
+            )
+        })
+    }
+
     /// Whether engine calls must be able to run the app's hook on the caller's loop.
     fn hooked(&self) -> bool {
-        self.inner.on_token_update.is_some()
+        self.slot.get().is_some_and(|i| i.on_token_update.is_some())
     }
 
     fn access_token(&self) -> Result<String> {
-        self.inner
+        self.inner()?
             .current()
             .map(|c| lock(&c).access_token.clone())
             .ok_or_else(|| Error::Configuration("there is no token yet; log in first".into()))
@@ -597,7 +607,7 @@ impl ServiceCore {
 
     /// The scope strings, read from the app's list when it has one.
     fn scope_strings(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let list = match &guard(&self.inner.state).scope {
+        let list = match &guard(&self.inner()?.state).scope {
             Scope::Shared(scope) => return Ok(scope.to_vec()),
             Scope::List(list) => list.clone_ref(py),
         };
@@ -613,52 +623,60 @@ fn wrap(cell: Option<TokenCell>) -> Option<OAuthToken> {
 
 #[pymethods]
 impl ServiceCore {
-    /// Reads the provider (any object with the attributes of Flet's `OAuthProvider`) and
-    /// composes the scope as Flet does; the other arguments are the subclass's.
     #[new]
-    #[pyo3(signature = (provider, fetch_user, fetch_groups, scope=None, *, on_token_update=None, redirect_url=None))]
-    fn new(
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        ServiceCore {
+            slot: OnceLock::new(),
+        }
+    }
+
+    /// Reads the provider (any object with the attributes of Flet's `OAuthProvider`) and
+    /// composes the scope as Flet does. Called once, by `AuthorizationService.__init__`.
+    #[pyo3(signature = (provider, fetch_user, fetch_groups, scope=None, on_token_update=None, redirect_url=None))]
+    fn _setup(
+        &self,
         provider: &Bound<'_, PyAny>,
         fetch_user: &Bound<'_, PyAny>,
         fetch_groups: &Bound<'_, PyAny>,
         scope: Option<Vec<String>>,
         on_token_update: Option<Py<PyAny>>,
         redirect_url: Option<String>,
-    ) -> PyResult<Self> {
+    ) -> PyResult<()> {
+        if self.slot.get().is_some() {
+            return Err(Error::Configuration("the service is already set up".into()).into());
+        }
         crate::logging::refresh_levels(provider.py())?;
         let shared = ProviderCache::of(provider)?;
         let shared = shared.get();
+        let (user, groups) = (fetch_user.is_truthy()?, fetch_groups.is_truthy()?);
         let scope = match scope {
-            None => shared.scope(provider, fetch_user.is_truthy()?, fetch_groups.is_truthy()?)?,
-            Some(own) => shared.compose(
-                provider,
-                Some(own),
-                fetch_user.is_truthy()?,
-                fetch_groups.is_truthy()?,
-            )?,
+            None => shared.scope(provider, user, groups)?,
+            Some(own) => shared.compose(provider, Some(own), user, groups)?,
         };
         let provider = match redirect_url {
             None => shared.config.clone(),
             Some(url) => Arc::new(shared.config.with_redirect_url(url)),
         };
-        Ok(ServiceCore {
-            inner: Arc::new(Inner {
-                provider,
-                state: Mutex::new(State::new(scope)),
-                on_token_update,
-            }),
-        })
+        let inner = Arc::new(Inner {
+            provider,
+            state: Mutex::new(State::new(scope)),
+            on_token_update,
+        });
+        self.slot
+            .set(inner)
+            .map_err(|_| Error::Configuration("the service is already set up".into()).into())
     }
 
     /// The scope of the next login; a list the app may change in place or replace.
     #[getter]
     fn get_scope<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let shared = match &guard(&self.inner.state).scope {
+        let shared = match &guard(&self.inner()?.state).scope {
             Scope::List(list) => return Ok(list.bind(py).clone()),
             Scope::Shared(scope) => scope.clone(),
         };
         let list = PyList::new(py, shared.iter())?;
-        let mut st = guard(&self.inner.state);
+        let mut st = guard(&self.inner()?.state);
         match &st.scope {
             Scope::List(existing) => Ok(existing.bind(py).clone()),
             Scope::Shared(_) => {
@@ -669,36 +687,37 @@ impl ServiceCore {
     }
 
     #[setter]
-    fn set_scope(&self, scope: Bound<'_, PyList>) {
-        guard(&self.inner.state).scope = Scope::List(scope.unbind());
+    fn set_scope(&self, scope: Bound<'_, PyList>) -> PyResult<()> {
+        guard(&self.inner()?.state).scope = Scope::List(scope.unbind());
+        Ok(())
     }
 
     /// Starts a login: a fresh `state` (and PKCE verifier, and OpenID nonce); returns
     /// `(authorization_url, state)`.
     fn get_authorization_data(&self, py: Python<'_>) -> PyResult<(String, String)> {
         let scope = self.scope_strings(py)?;
-        Ok(self.inner.authorization_url(&scope)?)
+        Ok(self.inner()?.authorization_url(&scope)?)
     }
 
     /// The `state` of the last authorization URL.
     #[getter]
-    fn state(&self) -> Option<String> {
-        guard(&self.inner.state)
+    fn state(&self) -> PyResult<Option<String>> {
+        Ok(guard(&self.inner()?.state)
             .last_state
             .as_deref()
-            .map(str::to_owned)
+            .map(str::to_owned))
     }
 
     /// Accepts the `state` of a redirect once; raises `StateMismatchError` otherwise.
     fn check_state(&self, state: &str) -> PyResult<()> {
-        Ok(self.inner.check_state(state)?)
+        Ok(self.inner()?.check_state(state)?)
     }
 
     /// The login in progress (state, PKCE verifier, OpenID nonce) as JSON, for a process that
     /// receives the redirect in place of this one (`restore_login`); None when there is none.
     /// It holds secrets: keep it server side, encrypted.
     fn save_login(&self) -> PyResult<Option<String>> {
-        let st = guard(&self.inner.state);
+        let st = guard(&self.inner()?.state);
         let Some(login) = st.login.as_deref() else {
             return Ok(None);
         };
@@ -732,7 +751,7 @@ impl ServiceCore {
             nonce: saved.nonce,
             openid: saved.openid,
         };
-        let mut st = guard(&self.inner.state);
+        let mut st = guard(&self.inner()?.state);
         st.last_state = Some(login.state.as_str().into());
         st.login = Some(Box::new(login));
         Ok(())
@@ -747,7 +766,7 @@ impl ServiceCore {
         code: String,
         user_endpoint: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let inner = self.inner.clone();
+        let inner = self.inner()?.clone();
         py_future_with(py, self.hooked(), move |caller| async move {
             let (cell, user) = inner.login(code, caller, user_endpoint).await?;
             Ok((OAuthToken::new_shared(cell), user.map(PyJson)))
@@ -761,7 +780,7 @@ impl ServiceCore {
         code: String,
         user_endpoint: Option<String>,
     ) -> PyResult<(OAuthToken, Option<PyJson>)> {
-        let inner = self.inner.clone();
+        let inner = self.inner()?.clone();
         block_on_with(py, move |caller| async move {
             let (cell, user) = inner.login(code, caller, user_endpoint).await?;
             Ok((OAuthToken::new_shared(cell), user.map(PyJson)))
@@ -772,10 +791,10 @@ impl ServiceCore {
     fn get_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let event_loop = bridge::running_loop(py)?;
         let caller = Caller::of_loop(&event_loop, self.hooked())?;
-        match self.inner.token_state(caller.clone())? {
+        match self.inner()?.token_state(caller.clone())? {
             TokenState::Ready(cell) => bridge::ready_on(&event_loop, wrap(cell)),
             TokenState::Refreshing(flight) => {
-                let inner = self.inner.clone();
+                let inner = self.inner()?.clone();
                 bridge::spawn_on(&event_loop, &caller, async move {
                     flight.await?;
                     Ok(inner.current().map(OAuthToken::new_shared))
@@ -786,10 +805,10 @@ impl ServiceCore {
 
     /// `get_token` for code without an event loop.
     fn get_token_sync(&self, py: Python<'_>) -> PyResult<Option<OAuthToken>> {
-        if let Some(cell) = self.inner.usable_now() {
+        if let Some(cell) = self.inner()?.usable_now() {
             return Ok(wrap(cell));
         }
-        let inner = self.inner.clone();
+        let inner = self.inner()?.clone();
         block_on_with(py, move |caller| async move {
             inner.get_token(caller).await.map(wrap)
         })
@@ -797,32 +816,33 @@ impl ServiceCore {
 
     /// The current token as it is, without refreshing it.
     #[getter]
-    fn current_token(&self) -> Option<OAuthToken> {
-        wrap(self.inner.current())
+    fn current_token(&self) -> PyResult<Option<OAuthToken>> {
+        Ok(wrap(self.inner()?.current()))
     }
 
     /// Sets the token from JSON written by `OAuthToken.to_json()`; no request is made.
     fn load_token(&self, saved_token: &str) -> PyResult<()> {
         let data = TokenData::from_json(saved_token)?;
-        guard(&self.inner.state).token = Some(Arc::new(Mutex::new(data)));
+        guard(&self.inner()?.state).token = Some(Arc::new(Mutex::new(data)));
         Ok(())
     }
 
     /// Forgets the token and any login in progress.
-    fn clear(&self) {
-        let mut st = guard(&self.inner.state);
+    fn clear(&self) -> PyResult<()> {
+        let mut st = guard(&self.inner()?.state);
         st.token = None;
         st.login = None;
         st.id_claims = None;
+        Ok(())
     }
 
     /// The verified claims of the last ID token (OpenID Connect), or None.
     #[getter]
-    fn id_token_claims(&self) -> Option<PyJson> {
-        guard(&self.inner.state)
+    fn id_token_claims(&self) -> PyResult<Option<PyJson>> {
+        Ok(guard(&self.inner()?.state)
             .id_claims
             .as_deref()
-            .map(|m| PyJson(Value::Object(m.clone())))
+            .map(|m| PyJson(Value::Object(m.clone()))))
     }
 
     #[pyo3(signature = (userinfo_endpoint=None))]
@@ -831,18 +851,18 @@ impl ServiceCore {
         py: Python<'py>,
         userinfo_endpoint: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let fut = self.inner.clone().user_claims(userinfo_endpoint);
+        let fut = self.inner()?.clone().user_claims(userinfo_endpoint);
         py_future(py, async move {
             fut.await.map(|c| c.map(|m| PyJson(Value::Object(m))))
         })
     }
 
     fn _revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py_future(py, self.inner.clone().revoke())
+        py_future(py, self.inner()?.clone().revoke())
     }
 
     fn _revoke_sync(&self, py: Python<'_>) -> PyResult<()> {
-        block_on(py, self.inner.clone().revoke())
+        block_on(py, self.inner()?.clone().revoke())
     }
 
     /// The provider's logout URL (OpenID Connect RP-initiated logout), with `id_token_hint` of
@@ -854,28 +874,28 @@ impl ServiceCore {
         state: Option<String>,
     ) -> PyResult<String> {
         Ok(self
-            .inner
+            .inner()?
             .end_session_url(post_logout_redirect_uri, state)?)
     }
 
     fn _fetch_json<'py>(&self, py: Python<'py>, url: String) -> PyResult<Bound<'py, PyAny>> {
         let token = self.access_token()?;
-        let p = &self.inner.provider;
+        let p = &self.inner()?.provider;
         let fut = fetch_json(url, token, p.timeout, p.allow_insecure_http);
         py_future(py, async move { fut.await.map(PyJson) })
     }
 
     fn _fetch_json_sync(&self, py: Python<'_>, url: String) -> PyResult<Py<PyAny>> {
         let token = self.access_token()?;
-        let p = &self.inner.provider;
+        let p = &self.inner()?.provider;
         let value = block_on(py, fetch_json(url, token, p.timeout, p.allow_insecure_http))?;
         Ok(PyJson(value).into_pyobject(py)?.unbind())
     }
 
     /// The redirect URL this service sends (the provider's unless overridden).
     #[getter]
-    fn redirect_url(&self) -> String {
-        self.inner.provider.redirect_url.clone()
+    fn redirect_url(&self) -> PyResult<String> {
+        Ok(self.inner()?.provider.redirect_url.clone())
     }
 }
 

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -299,3 +300,26 @@ async def test_hooks_run_on_the_callers_thread_and_see_its_contextvars(
     assert seen == [(threading.get_ident(), "r-42")]
     assert sync_threads == [threading.get_ident()]
     assert service.user is not None and service_sync.user is not None
+
+
+def test_subclasses_may_take_their_own_arguments(server: MockOAuthServer) -> None:
+    from flet_auth import ConfigurationError
+
+    class AuditedService(AuthorizationService):
+        def __init__(self, audit: list[str], provider: Any, fetch_user: bool, *, tag: str) -> None:
+            super().__init__(provider, fetch_user, False)
+            self.audit = audit
+            audit.append(tag)
+
+    audit: list[str] = []
+    service = AuditedService(audit, server.provider(), True, tag="login")
+    url, _ = service.get_authorization_data()
+    service.request_token_sync(server.authorize(url)["code"])
+    assert audit == ["login"] and service.user is not None
+
+    class Forgetful(AuthorizationService):
+        def __init__(self) -> None:
+            pass
+
+    with pytest.raises(ConfigurationError, match="not set up"):
+        Forgetful().get_authorization_data()

@@ -126,16 +126,18 @@ class SecretBox:
 class ServiceCore:
     """The Rust base of `flet_auth.AuthorizationService`."""
 
-    def __new__(
-        cls,
+    def __new__(cls, *_args: Any, **_kwargs: Any) -> Self: ...
+    def _setup(
+        self,
         provider: Any,
         fetch_user: bool,
         fetch_groups: bool,
         scope: Optional[list[str]] = None,
-        *,
         on_token_update: Optional[Callable[[OAuthToken], Any]] = None,
         redirect_url: Optional[str] = None,
-    ) -> Self: ...
+    ) -> None:
+        """Reads the provider (any object with the attributes of Flet's `OAuthProvider`) and
+        composes the scope as Flet does. Called once, by `AuthorizationService.__init__`."""
     @property
     def scope(self) -> list[str]:
         """The scope of the next login; a list the app may change in place or replace."""

@@ -56,7 +56,7 @@ class AuthorizationService(ServiceCore, Authorization):
         on_token_update: Optional[_TokenUpdateHook] = None,
         redirect_url: Optional[str] = None,
     ) -> None:
-        # ServiceCore.__new__ took the same arguments: it read the provider and the scope.
+        self._setup(provider, fetch_user, fetch_groups, scope, on_token_update, redirect_url)
         self.provider = provider
         self.fetch_user = fetch_user
         self.fetch_groups = fetch_groups
