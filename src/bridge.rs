@@ -9,13 +9,14 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::{intern, IntoPyObjectExt};
 use pyo3_async_runtimes::TaskLocals;
 
@@ -90,17 +91,8 @@ pub enum Site {
     Thread,
 }
 
-static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// `asyncio.get_running_loop()`.
-pub fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    GET_RUNNING_LOOP
-        .get_or_try_init(py, || {
-            Ok::<_, PyErr>(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
-        })?
-        .bind(py)
-        .call0()
-}
+/// `asyncio.get_running_loop()` (pyo3-async-runtimes caches the function).
+pub use pyo3_async_runtimes::get_running_loop as running_loop;
 
 /// The queue of jobs for one event loop, and how to wake the loop up.
 pub struct LoopChannel {
@@ -189,7 +181,7 @@ impl Drain {
 }
 
 fn run_job(py: Python<'_>, job: Job) {
-    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(py))).is_err() {
+    if std::panic::catch_unwind(AssertUnwindSafe(|| job(py))).is_err() {
         log::error!(target: "flet_auth", "an engine completion panicked");
     }
 }
@@ -335,7 +327,11 @@ where
     let target = future.clone().unbind();
     let caller = caller.clone();
     let task = engine.runtime.spawn(async move {
-        let result = fut.await;
+        // A panic must still settle the Python future, or its awaiter would wait forever.
+        let result = AssertUnwindSafe(fut)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(Error::Transport("the engine task panicked".into())));
         caller.run(Box::new(move |py| settle(py, target, result)));
     });
     future.call_method1(

@@ -26,7 +26,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mock_idp::MockServerCore>()?;
     m.add_class::<loopback::LoopbackListener>()?;
     m.add_class::<secret_box::SecretBox>()?;
-    m.add_function(wrap_pyfunction!(provider::compose_scope, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(crypto::encrypt, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::decrypt, m)?)?;

@@ -67,13 +67,9 @@ pub struct OidcConfig {
     pub algorithms: Vec<String>,
 }
 
+/// `provider.name`, or None when it is missing or None.
 fn attr<'py>(provider: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
-    match provider.getattr(name) {
-        Ok(v) if v.is_none() => Ok(None),
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.is_instance_of::<pyo3::exceptions::PyAttributeError>(provider.py()) => Ok(None),
-        Err(e) => Err(e),
-    }
+    Ok(provider.getattr_opt(name)?.filter(|v| !v.is_none()))
 }
 
 fn text(provider: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<String>> {
@@ -220,7 +216,7 @@ const CACHE_ATTR: &str = "_flet_auth_config";
 impl ProviderCache {
     pub fn of<'py>(provider: &Bound<'py, PyAny>) -> PyResult<Bound<'py, ProviderCache>> {
         let py = provider.py();
-        if let Ok(cached) = provider.getattr(intern!(py, CACHE_ATTR)) {
+        if let Some(cached) = attr(provider, CACHE_ATTR)? {
             if let Ok(cache) = cached.cast_into::<ProviderCache>() {
                 return Ok(cache);
             }
@@ -232,11 +228,8 @@ impl ProviderCache {
                 scopes: Default::default(),
             },
         )?;
-        let caches = provider
-            .getattr(intern!(py, "_flet_auth_caches_config"))
-            .and_then(|v| v.is_truthy())
-            .unwrap_or(false);
-        if caches {
+        let caches = attr(provider, "_flet_auth_caches_config")?;
+        if caches.map(|v| v.is_truthy()).transpose()?.unwrap_or(false) {
             provider.setattr(intern!(py, CACHE_ATTR), &cache)?;
         }
         Ok(cache)
@@ -292,8 +285,6 @@ impl ProviderCache {
 /// The scope of a login, composed as Flet composes it (the caller's scope, the provider's
 /// scopes, then user and group scopes when they are fetched), without duplicates and without
 /// touching the caller's list.
-#[pyfunction]
-#[pyo3(signature = (scope, scopes, user_scopes, group_scopes))]
 pub fn compose_scope(
     scope: Option<Vec<String>>,
     scopes: Option<Vec<String>>,

@@ -790,6 +790,9 @@ impl ServiceCore {
     /// The current token, refreshed first when it expires within 60 s (an awaitable).
     fn get_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let event_loop = bridge::running_loop(py)?;
+        if let Some(cell) = self.inner()?.usable_now() {
+            return bridge::ready_on(&event_loop, wrap(cell));
+        }
         let caller = Caller::of_loop(&event_loop, self.hooked())?;
         match self.inner()?.token_state(caller.clone())? {
             TokenState::Ready(cell) => bridge::ready_on(&event_loop, wrap(cell)),

@@ -25,7 +25,6 @@ __all__ = [
     "TransportError",
     "__version__",
     "_shutdown",
-    "compose_scope",
     "decrypt",
     "decrypt_aes_gcm_256",
     "discover",
@@ -297,14 +296,6 @@ class LoopbackListener:
     ) -> dict[str, str]: ...
     def close(self) -> None:
         """Stops listening (also done when a wait ends)."""
-
-def compose_scope(
-    scope: Optional[list[str]],
-    scopes: Optional[list[str]],
-    user_scopes: Optional[list[str]],
-    group_scopes: Optional[list[str]],
-) -> list[str]:
-    """The scope of a login, composed as Flet composes it, without duplicates."""
 
 def fetch_json(
     url: str,
