@@ -126,12 +126,14 @@ class AuthorizationService(ServiceCore, Authorization):
         return endpoint if isinstance(endpoint, str) else None
 
     async def _set_user(self, data: Any) -> None:
+        """The user from the provider's user JSON, with groups when they are fetched."""
         provider: Any = self.provider
-        user = User(data, str(provider.user_id_fn(data)))
-        if self.fetch_groups:
-            token = self.current_token
-            if token is not None:
-                user.groups = await provider._fetch_groups(token.access_token)
+        await self._set_groups(User(data, str(provider.user_id_fn(data))))
+
+    async def _set_groups(self, user: Optional[User]) -> None:
+        token = self.current_token
+        if self.fetch_groups and user is not None and token is not None:
+            user.groups = await self.provider._fetch_groups(token.access_token)
         self.user = user
 
     async def _load_user(self) -> None:
@@ -151,11 +153,9 @@ class AuthorizationService(ServiceCore, Authorization):
                 raise ConfigurationError(
                     "user_id_fn must be specified too if user_endpoint is not None"
                 )
-            data = await self._fetch_json(provider.user_endpoint)
-            user = User(data, str(provider.user_id_fn(data)))
-        if self.fetch_groups and user is not None:
-            user.groups = await provider._fetch_groups(access_token)
-        self.user = user
+            await self._set_user(await self._fetch_json(provider.user_endpoint))
+            return
+        await self._set_groups(user)
 
     async def _load_openid_user(self, provider: Any) -> None:
         claims = await self._user_claims(getattr(provider, "user_endpoint", None))

@@ -14,6 +14,7 @@ A `LoginStore` keeps the logins of the extension in one, encrypted with
 `flet_auth.security`. Every failure to reach the store raises `StoreUnavailableError`.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -21,6 +22,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Protocol, Union
@@ -157,6 +159,21 @@ class SQLiteStore:
         except sqlite3.Error as e:
             raise self._unavailable(e) from e
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside `BEGIN IMMEDIATE` (one writer at a time), committed at the end;
+        SQLite errors become `StoreUnavailableError`."""
+        try:
+            db = self._connect()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                yield db
+                db.execute("COMMIT")
+            finally:
+                db.close()
+        except sqlite3.Error as e:
+            raise self._unavailable(e) from e
+
     def _unavailable(self, e: BaseException) -> StoreUnavailableError:
         return StoreUnavailableError(
             f"the SQLite store {str(self.path)!r} failed ({type(e).__name__}: {e})"
@@ -173,38 +190,22 @@ class SQLiteStore:
     def set(self, key: str, value: str, ttl: float) -> None:
         """Sets `key` to `value` for `ttl` seconds (and drops expired entries)."""
         now = time.time()
-        try:
-            db = self._connect()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                db.execute("DELETE FROM flet_auth_entries WHERE expires_at <= ?", (now,))
-                db.execute(
-                    "INSERT OR REPLACE INTO flet_auth_entries (key, value, expires_at) "
-                    "VALUES (?, ?, ?)",
-                    (key, value, now + ttl),
-                )
-                db.execute("COMMIT")
-            finally:
-                db.close()
-        except sqlite3.Error as e:
-            raise self._unavailable(e) from e
+        with self._transaction() as db:
+            db.execute("DELETE FROM flet_auth_entries WHERE expires_at <= ?", (now,))
+            db.execute(
+                "INSERT OR REPLACE INTO flet_auth_entries (key, value, expires_at) "
+                "VALUES (?, ?, ?)",
+                (key, value, now + ttl),
+            )
 
     def pop(self, key: str) -> Optional[str]:
         """Removes `key` and returns its value; of concurrent callers only one gets it."""
-        try:
-            db = self._connect()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                row = db.execute(
-                    "SELECT value FROM flet_auth_entries WHERE key = ? AND expires_at > ?",
-                    (key, time.time()),
-                ).fetchone()
-                db.execute("DELETE FROM flet_auth_entries WHERE key = ?", (key,))
-                db.execute("COMMIT")
-            finally:
-                db.close()
-        except sqlite3.Error as e:
-            raise self._unavailable(e) from e
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT value FROM flet_auth_entries WHERE key = ? AND expires_at > ?",
+                (key, time.time()),
+            ).fetchone()
+            db.execute("DELETE FROM flet_auth_entries WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     def delete(self, key: str) -> None:
@@ -214,24 +215,16 @@ class SQLiteStore:
     def acquire(self, lock: str, owner: str, ttl: float) -> bool:
         """Takes `lock` for `owner` for at most `ttl` seconds unless someone holds it."""
         now = time.time()
-        try:
-            db = self._connect()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                held = db.execute(
-                    "SELECT 1 FROM flet_auth_locks WHERE name = ? AND expires_at > ?", (lock, now)
-                ).fetchone()
-                if held is None:
-                    db.execute(
-                        "INSERT OR REPLACE INTO flet_auth_locks (name, owner, expires_at) "
-                        "VALUES (?, ?, ?)",
-                        (lock, owner, now + ttl),
-                    )
-                db.execute("COMMIT")
-            finally:
-                db.close()
-        except sqlite3.Error as e:
-            raise self._unavailable(e) from e
+        with self._transaction() as db:
+            held = db.execute(
+                "SELECT 1 FROM flet_auth_locks WHERE name = ? AND expires_at > ?", (lock, now)
+            ).fetchone()
+            if held is None:
+                db.execute(
+                    "INSERT OR REPLACE INTO flet_auth_locks (name, owner, expires_at) "
+                    "VALUES (?, ?, ?)",
+                    (lock, owner, now + ttl),
+                )
         return held is None
 
     def release(self, lock: str, owner: str) -> None:
