@@ -174,7 +174,7 @@ def test_a_forked_child_logs_in_with_the_async_api(server: MockOAuthServer) -> N
 
 
 EXIT_WITH_WORK_IN_FLIGHT = """
-import asyncio, logging, sys, threading
+import asyncio, logging, sys, threading, time
 from flet_auth import AuthorizationService
 from flet_auth.testing import MockOAuthServer
 
@@ -187,8 +187,8 @@ async def hook(token):
     await asyncio.sleep(0)
 
 def spin():  # another Python thread wants the GIL too
-    deadline = __import__("time").monotonic() + 0.2
-    while __import__("time").monotonic() < deadline:
+    deadline = time.monotonic() + 0.2
+    while time.monotonic() < deadline:
         pass
 
 async def main():

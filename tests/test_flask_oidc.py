@@ -4,8 +4,6 @@ real headless Chromium; logout revokes the tokens and ends the session at the pr
 
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
 
 import httpx
 import pytest
@@ -14,6 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+from flask_apps.clients import get_at_once
 from flask_apps.processes import HTTP_TIMEOUT, GunicornApp
 from flet_auth.testing import MockOAuthServer
 from test_flask_workers import JSON, wait_for_text
@@ -100,15 +99,7 @@ def test_concurrent_requests_refresh_an_openid_token_once(
     time.sleep(wait)
 
     provider.reset_counts()
-    barrier = Barrier(10)
-
-    def fetch(_: int) -> httpx.Response:
-        with httpx.Client(base_url=authgear_app.url, cookies={"session": cookie}, timeout=30) as c:
-            barrier.wait(timeout=10)
-            return c.get("/_test/token", headers=JSON)
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(fetch, range(10)))
+    answers = get_at_once(authgear_app.url, cookie, "/_test/token", 10, JSON)
     assert [a.status_code for a in answers] == [200] * 10
     assert provider.count("token.refresh_token") == 1
     assert len({a.json()["digest"] for a in answers} | {before["digest"]}) == 2

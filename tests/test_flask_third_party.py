@@ -5,8 +5,6 @@ form, concurrent refreshes with its refresh-token rotation, and logout to its en
 import json
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -16,6 +14,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
+from flask_apps.clients import get_at_once
 from flask_apps.processes import HTTP_TIMEOUT, GunicornApp, RedisServer
 from flet_auth import OAuthToken
 from flet_auth.security import decrypt
@@ -101,15 +100,7 @@ def test_login_refresh_and_logout_with_django_oauth_toolkit(
 
     # django-oauth-toolkit rotates refresh tokens: a second refresh with the old one would be
     # refused and log the user out, so eight successes mean exactly one refresh.
-    barrier = Barrier(8)
-
-    def fetch(_: int) -> httpx.Response:
-        with httpx.Client(base_url=dot_app.url, cookies={"session": session}, timeout=30) as c:
-            barrier.wait(timeout=10)
-            return c.get("/_test/token", headers=JSON)
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(fetch, range(8)))
+    answers = get_at_once(dot_app.url, session, "/_test/token", 8, JSON)
     assert [a.status_code for a in answers] == [200] * 8
     digests = {a.json()["digest"] for a in answers}
     assert len(digests) == 1 and before["digest"] not in digests

@@ -5,9 +5,7 @@ Redis going away)."""
 
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from threading import Barrier
 from typing import Any
 
 import httpx
@@ -18,6 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+from flask_apps.clients import get_at_once
 from flask_apps.processes import HTTP_TIMEOUT, GunicornApp, RedisServer
 from flet_auth.testing import MockOAuthServer
 
@@ -170,15 +169,7 @@ def test_twenty_concurrent_requests_with_an_expired_token_refresh_it_once(
     time.sleep(wait)
 
     provider.reset_counts()
-    barrier = Barrier(20)
-
-    def fetch(_: int) -> httpx.Response:
-        with httpx.Client(base_url=github_app.url, cookies={"session": cookie}, timeout=30) as each:
-            barrier.wait(timeout=10)
-            return each.get("/_test/token", headers=JSON)
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        answers = list(pool.map(fetch, range(20)))
+    answers = get_at_once(github_app.url, cookie, "/_test/token", 20, JSON)
 
     assert [a.status_code for a in answers] == [200] * 20
     assert provider.count("token.refresh_token") == 1

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conftest import login, login_sync
-from flet_auth import AuthorizationService, OAuthToken, StateMismatchError
+from flet_auth import AuthorizationService, HTTPStatusError, OAuthToken, StateMismatchError
 from flet_auth.testing import MockOAuthServer
 
 
@@ -247,7 +247,7 @@ def test_a_changed_provider_attribute_is_read_by_the_next_service(server: MockOA
     assert "prompt=consent" in url and "scope=openid&" in url
     assert "prompt=login" in first.get_authorization_data()[0]  # a service keeps its settings
     provider.token_endpoint = server.url + "/nowhere"
-    with pytest.raises(Exception, match="404"):
+    with pytest.raises(HTTPStatusError, match="404"):
         login_sync(server, provider)
 
 

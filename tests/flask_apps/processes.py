@@ -46,6 +46,15 @@ def wait_for(
     raise RuntimeError(f"{what} did not happen within {timeout} s\n{tail}")
 
 
+def wait_or_kill(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Waits `timeout` seconds for a process asked to stop, then kills it."""
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 class RedisServer:
     """`redis-server` on a loopback port, without automatic persistence (`--save ""`,
     `--appendonly no`), in its own directory. `stop(save=True)` shuts it down the way an
@@ -108,11 +117,7 @@ class RedisServer:
                 self.client().shutdown(save=True)
         else:
             process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        wait_or_kill(process, 10)
 
     def close(self) -> None:
         self.stop()
@@ -196,11 +201,7 @@ class GunicornApp:
         if process is None:
             return
         process.send_signal(signal.SIGINT)  # quick shutdown; nothing here needs a graceful one
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        wait_or_kill(process, 15)
 
     def close(self) -> None:
         self.stop()
