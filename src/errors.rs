@@ -1,38 +1,42 @@
-//! The exception hierarchy: one Rust enum for the engine, one Python class per kind.
-//!
-//! The Python classes are built once, when the module is imported, so that some of them can
-//! also inherit from a builtin (`TimeoutError`, `ValueError`), which `create_exception!` cannot do.
+//! Every failure of the engine, as one enum. `py::errors` maps each kind to its Python class.
 
 use std::sync::Arc;
 
-use pyo3::exceptions::PyException;
-use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::PyErr;
+
+/// The error an HTTP or I/O failure came from, kept for `Error::source`.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Every failure of the engine. `Display` is the exception message: never a token or secret.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The provider answered with an OAuth error (RFC 6749 §5.2), whatever the HTTP status.
+    /// `status` is None for an error the provider sent back in a redirect (§4.1.2.1).
     #[error("{}", oauth_message(.error, .description.as_deref(), *.status))]
     OAuth {
         error: String,
         description: Option<String>,
         uri: Option<String>,
-        status: u16,
+        status: Option<u16>,
     },
     /// A non-success HTTP status without an OAuth error body.
     #[error("{endpoint} answered HTTP {status}")]
     HttpStatus { status: u16, endpoint: String },
-    /// A success status with a body that cannot be used.
-    #[error("{endpoint} answered HTTP {status} with an unusable body: {reason}")]
+    /// A provider answer that cannot be used (not JSON, a field of the wrong type, too large);
+    /// `status` is None for a redirect.
+    #[error("{}", invalid_message(.endpoint, *.status, .reason))]
     InvalidResponse {
-        status: u16,
+        status: Option<u16>,
         endpoint: String,
         reason: String,
     },
-    #[error("{0}")]
-    Transport(String),
+    /// The request did not complete (connection, TLS, DNS, a refused redirect).
+    #[error("{message}")]
+    Transport {
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
     #[error("{0}")]
     Timeout(String),
     #[error("{0}")]
@@ -45,212 +49,57 @@ pub enum Error {
     InvalidToken(String),
     #[error("{0}")]
     IdToken(String),
+    /// The engine itself failed (a task panicked, the interpreter is shutting down): a bug or
+    /// a shutdown, never the provider's doing.
+    #[error("{0}")]
+    Internal(String),
     /// An exception raised by Python code the engine called (a hook); re-raised as it is.
     #[error("a Python callback failed")]
     Python(Arc<PyErr>),
 }
 
-fn oauth_message(error: &str, description: Option<&str>, status: u16) -> String {
-    match description {
-        Some(d) if !d.is_empty() => format!("{error}: {d} (HTTP {status})"),
-        _ => format!("{error} (HTTP {status})"),
+fn oauth_message(error: &str, description: Option<&str>, status: Option<u16>) -> String {
+    let text = match description {
+        Some(d) if !d.is_empty() => format!("{error}: {d}"),
+        _ => error.to_owned(),
+    };
+    match status {
+        Some(status) => format!("{text} (HTTP {status})"),
+        None => format!("the provider refused the login: {text}"),
+    }
+}
+
+fn invalid_message(endpoint: &str, status: Option<u16>, reason: &str) -> String {
+    match status {
+        Some(status) => {
+            format!("{endpoint} answered HTTP {status} with an unusable body: {reason}")
+        }
+        None => format!("{endpoint} is unusable: {reason}"),
+    }
+}
+
+impl Error {
+    /// A transport failure with no underlying error to keep.
+    pub fn transport(message: impl Into<String>) -> Error {
+        Error::Transport {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A provider answer that cannot be used.
+    pub fn invalid_response(status: u16, endpoint: &str, reason: impl Into<String>) -> Error {
+        Error::InvalidResponse {
+            status: Some(status),
+            endpoint: endpoint.to_owned(),
+            reason: reason.into(),
+        }
     }
 }
 
 impl From<PyErr> for Error {
     fn from(err: PyErr) -> Self {
         Error::Python(Arc::new(err))
-    }
-}
-
-/// The Python exception classes, in the order of [`KINDS`].
-#[derive(Clone, Copy)]
-enum Kind {
-    Auth,
-    OAuth,
-    HttpStatus,
-    InvalidResponse,
-    Transport,
-    Timeout,
-    InsecureTransport,
-    StateMismatch,
-    Configuration,
-    InvalidToken,
-    IdToken,
-}
-
-/// name, parent (index into this table), extra builtin base, docstring.
-const KINDS: [(&str, Option<usize>, Option<&str>, &str); 11] = [
-    (
-        "AuthError",
-        None,
-        None,
-        "Base class of every flet_auth error.",
-    ),
-    (
-        "OAuthError",
-        Some(0),
-        None,
-        "The provider answered with an OAuth error; see `error`, `error_description`, `status`.",
-    ),
-    (
-        "HTTPStatusError",
-        Some(0),
-        None,
-        "The provider answered with a non-success HTTP status and no OAuth error body.",
-    ),
-    (
-        "InvalidResponseError",
-        Some(0),
-        None,
-        "The provider answered with a body that cannot be used (not JSON, fields missing).",
-    ),
-    (
-        "TransportError",
-        Some(0),
-        None,
-        "The request did not complete: connection refused or closed, TLS or DNS failure.",
-    ),
-    (
-        "TimeoutError",
-        Some(4),
-        Some("TimeoutError"),
-        "The provider did not answer within the timeout.",
-    ),
-    (
-        "InsecureTransportError",
-        Some(0),
-        None,
-        "An endpoint uses plain HTTP off loopback and the provider does not allow it.",
-    ),
-    (
-        "StateMismatchError",
-        Some(0),
-        None,
-        "The `state` of a redirect is unknown, already used or expired.",
-    ),
-    (
-        "ConfigurationError",
-        Some(0),
-        Some("ValueError"),
-        "The provider or a call is configured wrongly.",
-    ),
-    (
-        "InvalidToken",
-        Some(0),
-        Some("ValueError"),
-        "Encrypted data cannot be decrypted: wrong key, damaged or not encrypted data.",
-    ),
-    (
-        "IDTokenError",
-        Some(0),
-        None,
-        "An OpenID Connect ID token failed verification (signature, issuer, audience, time, nonce).",
-    ),
-];
-
-static TYPES: PyOnceLock<Vec<Py<PyType>>> = PyOnceLock::new();
-
-fn types(py: Python<'_>) -> PyResult<&Vec<Py<PyType>>> {
-    TYPES.get_or_try_init(py, || {
-        let builtins = py.import("builtins")?;
-        let type_fn = builtins.getattr("type")?;
-        let mut made: Vec<Py<PyType>> = Vec::with_capacity(KINDS.len());
-        for (name, parent, builtin, doc) in KINDS {
-            let mut bases: Vec<Bound<'_, PyAny>> = Vec::new();
-            match parent {
-                Some(i) => bases.push(made[i].bind(py).clone().into_any()),
-                None => bases.push(py.get_type::<PyException>().into_any()),
-            }
-            if let Some(b) = builtin {
-                bases.push(builtins.getattr(b)?);
-            }
-            let attrs = PyDict::new(py);
-            attrs.set_item("__module__", "flet_auth")?;
-            attrs.set_item("__doc__", doc)?;
-            if name == "OAuthError" {
-                attrs.set_item("error", "")?;
-                attrs.set_item("error_description", py.None())?;
-                attrs.set_item("error_uri", py.None())?;
-            }
-            if matches!(
-                name,
-                "OAuthError" | "HTTPStatusError" | "InvalidResponseError"
-            ) {
-                attrs.set_item("status", py.None())?;
-            }
-            let cls = type_fn.call1((name, PyTuple::new(py, bases)?, attrs))?;
-            made.push(cls.cast_into::<PyType>()?.unbind());
-        }
-        Ok(made)
-    })
-}
-
-/// The class of one exception kind, by its Python name (for classes defined in other files).
-pub fn exception_type<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
-    let index = KINDS
-        .iter()
-        .position(|k| k.0 == name)
-        .ok_or_else(|| PyException::new_err(format!("no exception class {name}")))?;
-    Ok(types(py)?[index].bind(py).clone())
-}
-
-/// Adds every exception class to the module.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    for (i, (name, ..)) in KINDS.iter().enumerate() {
-        m.add(*name, types(py)?[i].bind(py))?;
-    }
-    Ok(())
-}
-
-impl Error {
-    fn kind(&self) -> Kind {
-        match self {
-            Error::OAuth { .. } => Kind::OAuth,
-            Error::HttpStatus { .. } => Kind::HttpStatus,
-            Error::InvalidResponse { .. } => Kind::InvalidResponse,
-            Error::Transport(_) => Kind::Transport,
-            Error::Timeout(_) => Kind::Timeout,
-            Error::InsecureTransport(_) => Kind::InsecureTransport,
-            Error::StateMismatch(_) => Kind::StateMismatch,
-            Error::Configuration(_) => Kind::Configuration,
-            Error::InvalidToken(_) => Kind::InvalidToken,
-            Error::IdToken(_) => Kind::IdToken,
-            Error::Python(_) => Kind::Auth,
-        }
-    }
-
-    fn to_pyerr(&self, py: Python<'_>) -> PyResult<PyErr> {
-        if let Error::Python(err) = self {
-            return Ok(err.clone_ref(py));
-        }
-        let cls = types(py)?[self.kind() as usize].bind(py).clone();
-        let value = cls.call1((self.to_string(),))?;
-        match self {
-            Error::OAuth {
-                error,
-                description,
-                uri,
-                status,
-            } => {
-                value.setattr("error", error)?;
-                value.setattr("error_description", description)?;
-                value.setattr("error_uri", uri)?;
-                value.setattr("status", status)?;
-            }
-            Error::HttpStatus { status, .. } | Error::InvalidResponse { status, .. } => {
-                value.setattr("status", status)?;
-            }
-            _ => {}
-        }
-        Ok(PyErr::from_value(value))
-    }
-}
-
-impl From<Error> for PyErr {
-    fn from(err: Error) -> PyErr {
-        Python::attach(|py| err.to_pyerr(py).unwrap_or_else(|e| e))
     }
 }
 

@@ -1,45 +1,28 @@
 //! flet-auth's engine: OAuth 2.0 / OpenID Connect login for Python, exposed as `flet_auth._core`.
+//!
+//! The protocol modules carry the words of the RFCs (`rfc6749`, `rfc6750`, `rfc7009`, `oidc`);
+//! `service` keeps one login's state between them; `transport` is the runtime and the HTTP
+//! client; `py` is the thin PyO3 layer.
 
 use pyo3::prelude::*;
 
-pub mod bridge;
-pub mod crypto;
-pub mod errors;
-pub mod http;
-pub mod json;
-pub mod logging;
-pub mod loopback;
-pub mod mock_idp;
-pub mod oidc;
-pub mod provider;
-pub mod runtime;
-pub mod secret_box;
-pub mod service;
-pub mod token;
+mod crypto;
+mod errors;
+mod loopback;
+mod mock_idp;
+mod oidc;
+mod py;
+mod python_json;
+mod rfc6749;
+mod rfc6750;
+mod rfc7009;
+mod service;
+mod transport;
 
 #[pymodule]
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    errors::register(m)?;
-    m.add_class::<token::OAuthToken>()?;
-    m.add_class::<service::ServiceCore>()?;
+    py::register(m)?;
     m.add_class::<mock_idp::MockServerCore>()?;
-    m.add_class::<loopback::LoopbackListener>()?;
-    m.add_class::<secret_box::SecretBox>()?;
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_function(wrap_pyfunction!(crypto::encrypt, m)?)?;
-    m.add_function(wrap_pyfunction!(crypto::decrypt, m)?)?;
-    m.add_function(wrap_pyfunction!(crypto::encrypt_fernet, m)?)?;
-    m.add_function(wrap_pyfunction!(crypto::encrypt_aes_gcm_256, m)?)?;
-    m.add_function(wrap_pyfunction!(crypto::decrypt_aes_gcm_256, m)?)?;
-    m.add_function(wrap_pyfunction!(oidc::discover_py, m)?)?;
-    m.add_function(wrap_pyfunction!(oidc::discover_sync, m)?)?;
-    let fetch = wrap_pyfunction!(service::fetch_json_py, m)?;
-    m.add("fetch_json", fetch)?;
-    let shutdown = wrap_pyfunction!(runtime::shutdown, m)?;
-    m.py()
-        .import("atexit")?
-        .call_method1("register", (&shutdown,))?;
-    m.add("_shutdown", shutdown)?;
     Ok(())
 }

@@ -11,17 +11,14 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
-use pyo3::prelude::*;
 use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 use url::{Host, Url};
 
-use crate::bridge::{block_on, py_future};
 use crate::errors::{Error, Result};
-use crate::http::is_loopback;
-use crate::runtime::engine;
+use crate::transport::{engine, is_loopback};
 
-type Params = BTreeMap<String, String>;
+pub type Params = BTreeMap<String, String>;
 
 const DEFAULT_PAGE: &str = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Signed in</title>\
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:5rem auto;text-align:center}</style>\
@@ -120,7 +117,6 @@ impl Drop for Running {
 }
 
 /// Listens on the host and port of a loopback `redirect_url` for one authorization redirect.
-#[pyclass(frozen, module = "flet_auth._core")]
 pub struct LoopbackListener {
     redirect_url: String,
     addr: SocketAddr,
@@ -154,17 +150,17 @@ impl LoopbackListener {
             .map_err(|e| Error::Configuration(format!("redirect_url is not a URL: {e}")))?;
         let (addr, pick_port) = bind_address(&url)?;
         let listener = std::net::TcpListener::bind(addr).map_err(|e| {
-            Error::Transport(format!("cannot listen for the redirect on {addr}: {e}"))
+            Error::transport(format!("cannot listen for the redirect on {addr}: {e}"))
         })?;
         let addr = listener
             .local_addr()
-            .map_err(|e| Error::Transport(format!("cannot listen for the redirect: {e}")))?;
+            .map_err(|e| Error::transport(format!("cannot listen for the redirect: {e}")))?;
         if pick_port {
             let _ = url.set_port(Some(addr.port()));
         }
         listener
             .set_nonblocking(true)
-            .map_err(|e| Error::Transport(e.to_string()))?;
+            .map_err(|e| Error::transport(e.to_string()))?;
         let shared = Arc::new(Shared {
             path: url.path().to_owned(),
             expected: Mutex::new(None),
@@ -172,7 +168,7 @@ impl LoopbackListener {
         let engine = engine()?;
         let _entered = engine.runtime.enter();
         let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| Error::Transport(e.to_string()))?;
+            .map_err(|e| Error::transport(e.to_string()))?;
         let app = Router::new().fallback(redirect).with_state(shared.clone());
         let task = engine.runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -185,7 +181,8 @@ impl LoopbackListener {
         })
     }
 
-    fn close_now(&self) {
+    /// Stops listening (also done when a wait ends).
+    pub fn close(&self) {
         self.running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -193,7 +190,7 @@ impl LoopbackListener {
     }
 
     /// Arms the listener for `state` and returns the future of the redirect's query.
-    fn arm(
+    pub fn arm(
         &self,
         state: String,
         complete_page_html: Option<String>,
@@ -229,7 +226,7 @@ impl LoopbackListener {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     Ok(params)
                 }
-                Ok(Err(_)) => Err(Error::Transport("the redirect listener stopped".into())),
+                Ok(Err(_)) => Err(Error::Internal("the redirect listener stopped".into())),
                 Err(_) => Err(Error::Timeout(format!(
                     "no sign-in redirect arrived within {} s",
                     timeout.as_secs_f64()
@@ -239,58 +236,13 @@ impl LoopbackListener {
             result
         })
     }
-}
-
-#[pymethods]
-impl LoopbackListener {
-    #[new]
-    fn py_new(redirect_url: &str) -> PyResult<Self> {
-        Ok(LoopbackListener::bind(redirect_url)?)
-    }
 
     /// The redirect URL, with the port the listener got when the given one was 0.
-    #[getter]
-    fn redirect_url(&self) -> String {
-        self.redirect_url.clone()
+    pub fn redirect_url(&self) -> &str {
+        &self.redirect_url
     }
 
-    #[getter]
-    fn port(&self) -> u16 {
+    pub fn port(&self) -> u16 {
         self.addr.port()
-    }
-
-    /// Waits for the redirect that carries `state`; other requests get 400 and the wait goes
-    /// on. Returns the redirect's query (`code` and `state`, or `error`). The listener closes.
-    #[pyo3(signature = (state, timeout=300.0, complete_page_html=None))]
-    fn wait<'py>(
-        &self,
-        py: Python<'py>,
-        state: String,
-        timeout: f64,
-        complete_page_html: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let fut = self.arm(state, complete_page_html, timeout)?;
-        py_future(py, fut)
-    }
-
-    #[pyo3(signature = (state, timeout=300.0, complete_page_html=None))]
-    fn wait_sync(
-        &self,
-        py: Python<'_>,
-        state: String,
-        timeout: f64,
-        complete_page_html: Option<String>,
-    ) -> PyResult<Params> {
-        let fut = self.arm(state, complete_page_html, timeout)?;
-        block_on(py, fut)
-    }
-
-    /// Stops listening (also done when a wait ends).
-    fn close(&self) {
-        self.close_now();
-    }
-
-    fn __repr__(&self) -> String {
-        format!("LoopbackListener({})", self.redirect_url)
     }
 }

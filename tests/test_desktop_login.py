@@ -337,3 +337,39 @@ async def test_exchange_failure_is_reported_to_on_login_and_raised(
             server.provider(LOOPBACK), on_open_authorization_url=Browser(server)
         )
     assert [e.error for e in events] == ["invalid_grant"]
+
+
+async def test_the_event_loop_keeps_ticking_while_an_openid_login_discovers() -> None:
+    with MockOAuthServer() as server:
+        server.fail("discovery", delay=1.0)
+        provider = server.openid_provider(LOOPBACK)
+        gaps: list[float] = []
+
+        async def tick() -> None:
+            last = time.monotonic()
+            while True:
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        ticker = asyncio.create_task(tick())
+        await asyncio.sleep(0.05)  # the ticker is running before the login starts
+        started = time.monotonic()
+        page = AuthPage()
+        await page.login(provider, on_open_authorization_url=server.browser())
+        elapsed = time.monotonic() - started
+        ticker.cancel()
+    assert page.auth is not None and page.auth.user is not None
+    assert elapsed >= 1.0  # the slow discovery did run during the login
+    assert max(gaps) < 0.1
+
+
+async def test_reading_an_undiscovered_provider_on_the_event_loop_logs_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with MockOAuthServer() as server:
+        provider = server.openid_provider(LOOPBACK)
+        with caplog.at_level("WARNING", logger="flet_auth"):
+            assert provider.token_endpoint == server.token_endpoint
+    assert "blocks the running event loop" in caplog.text

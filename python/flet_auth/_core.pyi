@@ -7,11 +7,14 @@ from typing import Any, Callable, Optional, Union
 from typing_extensions import Self, disjoint_base, final
 
 __all__ = [
+    "LOGIN_TTL",
+    "REFRESH_LEEWAY",
     "AuthError",
     "ConfigurationError",
     "HTTPStatusError",
     "IDTokenError",
     "InsecureTransportError",
+    "InternalError",
     "InvalidResponseError",
     "InvalidToken",
     "LoopbackListener",
@@ -33,6 +36,7 @@ __all__ = [
     "encrypt_aes_gcm_256",
     "encrypt_fernet",
     "fetch_json",
+    "metadata_url",
 ]
 
 __version__: str
@@ -79,6 +83,15 @@ class IDTokenError(AuthError):
 class InvalidToken(AuthError, ValueError):
     """Encrypted data cannot be decrypted: wrong key, damaged or not encrypted data."""
 
+class InternalError(AuthError, RuntimeError):
+    """The engine itself failed (a task panicked, the interpreter is shutting down); not the
+    provider."""
+
+REFRESH_LEEWAY: float
+"""A token is refreshed this many seconds before it expires."""
+LOGIN_TTL: float
+"""Seconds a login in progress waits for its redirect: its `state` expires after this."""
+
 @final
 class OAuthToken:
     """OAuth token, as Flet's `flet.auth.OAuthToken`: same constructor, attributes and JSON."""
@@ -105,6 +118,11 @@ class OAuthToken:
     @staticmethod
     def from_json(data: Union[str, bytes]) -> OAuthToken:
         """Reads JSON written by `to_json` (ours or Flet's)."""
+    def needs_refresh(self, leeway: Optional[float] = None) -> bool:
+        """Whether the token expires within `leeway` seconds (by default `REFRESH_LEEWAY`, the
+        services' rule) and can be refreshed."""
+    def is_usable(self) -> bool:
+        """Whether the token can still be used: it has not expired, or it can be refreshed."""
 
 @final
 class SecretBox:
@@ -153,6 +171,12 @@ class ServiceCore:
         """The `state` of the last authorization URL."""
     def check_state(self, state: str) -> None:
         """Accepts the `state` of a redirect once; raises `StateMismatchError` otherwise."""
+    def check_authorization_response(self, params: dict[str, str]) -> str:
+        """Reads the redirect's query (a dict): an `error` raises `OAuthError`, the `state` is
+        checked as `check_state` does, and the code is returned."""
+    @property
+    def is_openid(self) -> bool:
+        """Whether the provider is an OpenID Connect provider (it publishes a `jwks_uri`)."""
     def save_login(self) -> Optional[str]:
         """The login in progress (state, PKCE verifier, OpenID nonce) as JSON, for a process that
         receives the redirect in place of this one (`restore_login`); None when there is none.
@@ -332,6 +356,9 @@ def discover(
     """Fetches (or takes from the per-process cache) a discovery document: `await discover(url)`.
     The `issuer` it names must be `issuer`, or the URL's issuer when it ends in the well-known
     path."""
+
+def metadata_url(issuer: str) -> str:
+    """The discovery document's URL for an issuer (OpenID Connect Discovery §4)."""
 
 def discover_sync(
     url: str,

@@ -39,9 +39,9 @@ class AuthorizationService(ServiceCore, Authorization):
     `redirect_url` overrides the provider's (a loopback port chosen at run time, say).
 
     The engine half (`ServiceCore`, in Rust) holds the login in progress and the token:
-    `get_authorization_data`, `state`, `check_state`, `get_token`, `get_token_sync`,
-    `current_token`, `load_token`, `id_token_claims`, `end_session_url`, `redirect_url` and
-    `scope` come from there.
+    `get_authorization_data`, `state`, `check_state`, `check_authorization_response`,
+    `get_token`, `get_token_sync`, `current_token`, `load_token`, `id_token_claims`,
+    `end_session_url`, `redirect_url`, `is_openid` and `scope` come from there.
     """
 
     __slots__ = ("__weakref__", "fetch_groups", "fetch_user", "on_token_update", "provider", "user")
@@ -120,7 +120,7 @@ class AuthorizationService(ServiceCore, Authorization):
         provider: Any = self.provider
         if not self.fetch_user or type(provider)._fetch_user is not _BASE_FETCH_USER:
             return None
-        if getattr(provider, "jwks_uri", None) or getattr(provider, "user_id_fn", None) is None:
+        if self.is_openid or getattr(provider, "user_id_fn", None) is None:
             return None
         endpoint = getattr(provider, "user_endpoint", None)
         return endpoint if isinstance(endpoint, str) else None
@@ -144,7 +144,7 @@ class AuthorizationService(ServiceCore, Authorization):
             return
         access_token = token.access_token
         provider: Any = self.provider
-        if getattr(provider, "jwks_uri", None):
+        if self.is_openid:
             await self._load_openid_user(provider)
             return
         user: Optional[User] = await provider._fetch_user(access_token)

@@ -21,6 +21,7 @@ from flet_auth._sync import run_sync
 from flet_auth.authorization_service import AuthorizationService
 from flet_auth.login_event import LoginEvent
 from flet_auth.oauth_provider import OAuthProvider
+from flet_auth.providers.openid_provider import ensure_discovered
 from flet_auth.store import FileTokenStore
 
 __all__ = ["AuthPage"]
@@ -62,6 +63,7 @@ class AuthPage:
         carrying it, and `page.auth` stays None. Failures of the exchange are reported to
         `on_login` too, then raised; so are a timeout and a redirect URL that is not loopback.
         """
+        await ensure_discovered(provider)
         hook = self._save if self.store is not None else None
         if saved_token is None and self.store is not None:
             saved_token = self.store.load()
@@ -94,16 +96,13 @@ class AuthPage:
         finally:
             listener.close()
 
-        if redirect.get("error"):
-            await _call(
-                self.on_login,
-                LoginEvent(redirect["error"], redirect.get("error_description", "")),
-            )
-            return service
         try:
-            service.check_state(redirect["state"])
-            await service.request_token(redirect.get("code", ""))
+            await service.request_token(service.check_authorization_response(redirect))
         except AuthError as e:
+            if isinstance(e, OAuthError) and e.status is None:
+                # The provider refused in the redirect (access_denied, say): not a failure.
+                await _call(self.on_login, LoginEvent(e.error, e.error_description or ""))
+                return service
             error = e.error if isinstance(e, OAuthError) else str(e)
             await _call(self.on_login, LoginEvent(error, str(e)))
             raise
@@ -127,9 +126,7 @@ class AuthPage:
 
     async def _resume(self, service: AuthorizationService, saved_token: str) -> bool:
         """Logs in from a saved token when it is usable or refreshable."""
-        token = OAuthToken.from_json(saved_token)
-        expired = token.expires_at is not None and token.expires_at <= _now()
-        if expired and not token.refresh_token:
+        if not OAuthToken.from_json(saved_token).is_usable():
             return False
         try:
             await service.dehydrate_token(saved_token)
@@ -152,9 +149,3 @@ class AuthPage:
 
     def __repr__(self) -> str:
         return f"AuthPage(logged_in={self.auth is not None}, store={self.store!r})"
-
-
-def _now() -> float:
-    import time
-
-    return time.time()

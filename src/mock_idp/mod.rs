@@ -21,9 +21,9 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use url::Url;
 
-use crate::bridge::block_on;
 use crate::errors::Error;
-use crate::runtime::engine;
+use crate::py::bridge::block_on;
+use crate::transport::engine;
 use forgery::Forgery;
 use keys::{KeyError, KeyRing, SigningAlg};
 use state::{default_users, random_string, Config, Fault, MockState, MockUser, ENDPOINTS};
@@ -104,7 +104,7 @@ impl MockServerCore {
         id_token_alg: &str,
         issuer: Option<String>,
     ) -> PyResult<Self> {
-        crate::logging::ensure(py)?;
+        crate::py::logging::ensure(py)?;
         let users = match users {
             Some(u) => users_from_py(u)?,
             None => default_users(),
@@ -283,14 +283,14 @@ impl MockServerCore {
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(10))
                 .build()
-                .map_err(|e| Error::Transport(e.to_string()))?;
+                .map_err(|e| Error::transport(e.to_string()))?;
             let response = client
                 .get(url)
                 .header("x-mock-user", user)
                 .header("x-mock-decision", if approve { "allow" } else { "deny" })
                 .send()
                 .await
-                .map_err(|e| Error::Transport(e.without_url().to_string()))?;
+                .map_err(|e| Error::transport(e.without_url().to_string()))?;
             let status = response.status().as_u16();
             let location = response
                 .headers()

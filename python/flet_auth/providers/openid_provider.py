@@ -3,10 +3,10 @@ Google...), configured from its discovery document."""
 
 from typing import Any, Callable, Optional
 
-from flet_auth._core import ConfigurationError, discover, discover_sync
+from flet_auth._core import ConfigurationError, discover, discover_sync, metadata_url
 from flet_auth.oauth_provider import OAuthProvider
 
-__all__ = ["OpenIDProvider"]
+__all__ = ["OpenIDProvider", "ensure_discovered"]
 
 # Attributes that come from the discovery document unless set explicitly.
 _DISCOVERED = {
@@ -88,9 +88,7 @@ class OpenIDProvider(OAuthProvider):
         self._explicit: dict[str, Any] = {}
         self._metadata: Optional[dict[str, Any]] = None
         self._expected_issuer = issuer
-        self.server_metadata_url = server_metadata_url or (
-            f"{(issuer or '').rstrip('/')}/.well-known/openid-configuration"
-        )
+        self.server_metadata_url = server_metadata_url or metadata_url(issuer or "")
         if not settings.get("token_endpoint_auth_method") and not client_secret:
             settings["token_endpoint_auth_method"] = "none"
         super().__init__(
@@ -110,8 +108,13 @@ class OpenIDProvider(OAuthProvider):
 
     @property
     def metadata(self) -> dict[str, Any]:
-        """The discovery document (fetched on first use, then cached)."""
+        """The discovery document (fetched on first use, then cached).
+
+        Fetching it here blocks the calling thread, an event loop's too (for up to `timeout`):
+        async code awaits `load_metadata()` first, as flet-auth's async entry points do.
+        """
         if self._metadata is None:
+            _warn_if_on_event_loop(self.server_metadata_url)
             self._metadata = discover_sync(
                 self.server_metadata_url,
                 self._expected_issuer,
@@ -144,3 +147,30 @@ class OpenIDProvider(OAuthProvider):
 
     def _name(self) -> str:
         return "openid"
+
+
+async def ensure_discovered(provider: Any) -> None:
+    """Awaits an `OpenIDProvider`'s discovery (nothing for other providers), so that reading
+    its endpoints afterwards makes no blocking request on the event loop."""
+    if isinstance(provider, OpenIDProvider):
+        await provider.load_metadata()
+
+
+def _warn_if_on_event_loop(url: str) -> None:
+    import sys
+
+    if "asyncio" not in sys.modules:
+        return  # no event loop can be running
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    import logging
+
+    logging.getLogger("flet_auth").warning(
+        "fetching the discovery document %s blocks the running event loop; "
+        "await provider.load_metadata() before using the provider in async code",
+        url.split("?")[0],
+    )

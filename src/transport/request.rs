@@ -9,7 +9,7 @@ use reqwest::{Method, RequestBuilder};
 use url::{Host, Url};
 
 use crate::errors::{Error, Result};
-use crate::runtime::engine;
+use crate::transport::runtime::engine;
 
 /// Whether a host is loopback: 127.0.0.0/8, ::1 or `localhost` (RFC 8252 §8.3, RFC 6761 §6.3).
 pub fn is_loopback(host: &Host<&str>) -> bool {
@@ -58,11 +58,6 @@ pub struct Response {
 impl Response {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
-    }
-
-    pub fn is_json(&self) -> bool {
-        let ct = self.content_type.to_ascii_lowercase();
-        ct.starts_with("application/json") || ct.contains("+json")
     }
 }
 
@@ -124,5 +119,8 @@ fn transport_error(endpoint: &str, e: reqwest::Error) -> Error {
         reason = format!("{reason}: {s}");
         source = s.source();
     }
-    Error::Transport(format!("request to {endpoint} failed: {reason}"))
+    Error::Transport {
+        message: format!("request to {endpoint} failed: {reason}"),
+        source: Some(std::sync::Arc::new(e)),
+    }
 }

@@ -21,7 +21,7 @@ use pyo3::{intern, IntoPyObjectExt};
 use pyo3_async_runtimes::TaskLocals;
 
 use crate::errors::{Error, Result};
-use crate::runtime::engine;
+use crate::transport::engine;
 
 /// Work that needs Python, run on the caller's thread with the GIL held.
 pub type Job = Box<dyn FnOnce(Python<'_>) + Send>;
@@ -76,10 +76,10 @@ impl Caller {
             let _ = tx.send(f(py, &site));
         }));
         if !queued {
-            return Err(Error::Transport("the caller went away".into()));
+            return Err(Error::Internal("the caller went away".into()));
         }
         rx.await
-            .map_err(|_| Error::Transport("the caller went away".into()))
+            .map_err(|_| Error::Internal("the caller went away".into()))
     }
 }
 
@@ -247,7 +247,7 @@ fn new_channel(event_loop: &Bound<'_, PyAny>, pid: u32) -> PyResult<Arc<LoopChan
                 Ok((r, w))
             })
             .map_err(|e| {
-                Error::Transport(format!("cannot make the event-loop wake-up socket: {e}"))
+                Error::Internal(format!("cannot make the event-loop wake-up socket: {e}"))
             })?;
         let fd = reader.as_raw_fd();
         let channel = Arc::new(LoopChannel {
@@ -304,7 +304,7 @@ where
     F: Future<Output = Result<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    crate::logging::ensure(py)?;
+    crate::py::logging::ensure(py)?;
     let event_loop = running_loop(py)?;
     let caller = Caller::of_loop(&event_loop, with_locals)?;
     spawn_on(&event_loop, &caller, make(caller.clone()))
@@ -331,7 +331,7 @@ where
         let result = AssertUnwindSafe(fut)
             .catch_unwind()
             .await
-            .unwrap_or_else(|_| Err(Error::Transport("the engine task panicked".into())));
+            .unwrap_or_else(|_| Err(Error::Internal("the engine task panicked".into())));
         caller.run(Box::new(move |py| settle(py, target, result)));
     });
     future.call_method1(
@@ -406,7 +406,7 @@ where
     F: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
-    crate::logging::ensure(py)?;
+    crate::py::logging::ensure(py)?;
     let engine = engine()?;
     let (tx, rx) = mpsc::channel::<Job>();
     let slot: Arc<Mutex<Option<Result<T>>>> = Arc::new(Mutex::new(None));
@@ -440,9 +440,7 @@ where
                 }
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(
-                    Error::Transport("the engine task ended without a result".into()).into(),
-                )
+                return Err(Error::Internal("the engine task ended without a result".into()).into())
             }
         }
     }

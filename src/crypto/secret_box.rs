@@ -12,10 +12,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use pyo3::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::crypto::{derive_key, random, seal_with, utf8, Envelope, Key, SALT_LEN};
+use crate::crypto::formats::{invalid, random, seal_with, utf8, Envelope, Key, SALT_LEN};
 use crate::errors::Result;
 
 /// Records sealed with one key before a box moves to a new salt.
@@ -23,7 +22,7 @@ pub const MESSAGES_PER_KEY: u64 = 1 << 30;
 /// Keys kept for reading; the oldest is dropped beyond this.
 pub const KEPT_KEYS: usize = 64;
 
-type Salt = [u8; SALT_LEN];
+pub type Salt = [u8; SALT_LEN];
 
 struct Keys {
     /// The salt and key new records are sealed with, and how many records used them.
@@ -45,49 +44,20 @@ impl Keys {
     }
 }
 
+/// How a box derives a key (PBKDF2 for `secret` and `salt`): the Python layer runs it with
+/// the GIL released.
+pub trait Derive {
+    fn derive(&self, secret: &str, salt: &Salt) -> Key;
+}
+
 /// Encrypts and decrypts with `secret_key`, deriving each key once (see the module docs).
-#[pyclass(frozen, module = "flet_auth.security")]
 pub struct SecretBox {
     secret: Zeroizing<String>,
     keys: Mutex<Keys>,
 }
 
 impl SecretBox {
-    fn keys(&self) -> std::sync::MutexGuard<'_, Keys> {
-        self.keys.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The sealing salt and key, counting one more record; a new salt when none or worn out.
-    fn sealing_key(&self, py: Python<'_>) -> (Salt, Key) {
-        if let Some((salt, key, used)) = self.keys().sealing.as_mut() {
-            if *used < MESSAGES_PER_KEY {
-                *used += 1;
-                return (*salt, key.clone());
-            }
-        }
-        let salt: Salt = random();
-        let key = py.detach(|| derive_key(&self.secret, &salt));
-        let mut keys = self.keys();
-        keys.keep(salt, key.clone());
-        keys.sealing = Some((salt, key.clone(), 1));
-        (salt, key)
-    }
-
-    fn key_for(&self, py: Python<'_>, salt: &[u8]) -> Result<Key> {
-        let salt: Salt = salt.try_into().map_err(|_| crate::crypto::invalid())?;
-        if let Some(key) = self.keys().known.get(&salt) {
-            return Ok(key.clone());
-        }
-        let key = py.detach(|| derive_key(&self.secret, &salt));
-        self.keys().keep(salt, key.clone());
-        Ok(key)
-    }
-}
-
-#[pymethods]
-impl SecretBox {
-    #[new]
-    fn new(secret_key: &str) -> Self {
+    pub fn new(secret_key: &str) -> Self {
         SecretBox {
             secret: Zeroizing::new(secret_key.to_owned()),
             keys: Mutex::new(Keys {
@@ -98,27 +68,52 @@ impl SecretBox {
         }
     }
 
-    /// Encrypts `plain_text` in the format of `flet_auth.security.encrypt`.
-    fn encrypt(&self, py: Python<'_>, plain_text: &str) -> PyResult<String> {
-        let (salt, key) = self.sealing_key(py);
-        Ok(seal_with(&key, &salt, plain_text)?)
+    fn keys(&self) -> std::sync::MutexGuard<'_, Keys> {
+        self.keys.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The sealing salt and key, counting one more record; a new salt when none or worn out.
+    fn sealing_key(&self, derive: &impl Derive) -> (Salt, Key) {
+        if let Some((salt, key, used)) = self.keys().sealing.as_mut() {
+            if *used < MESSAGES_PER_KEY {
+                *used += 1;
+                return (*salt, key.clone());
+            }
+        }
+        let salt: Salt = random();
+        let key = derive.derive(&self.secret, &salt);
+        let mut keys = self.keys();
+        keys.keep(salt, key.clone());
+        keys.sealing = Some((salt, key.clone(), 1));
+        (salt, key)
+    }
+
+    fn key_for(&self, salt: &[u8], derive: &impl Derive) -> Result<Key> {
+        let salt: Salt = salt.try_into().map_err(|_| invalid())?;
+        if let Some(key) = self.keys().known.get(&salt) {
+            return Ok(key.clone());
+        }
+        let key = derive.derive(&self.secret, &salt);
+        self.keys().keep(salt, key.clone());
+        Ok(key)
+    }
+
+    /// Encrypts `plain_text` in the format of `encrypt`.
+    pub fn seal(&self, plain_text: &str, derive: &impl Derive) -> Result<String> {
+        let (salt, key) = self.sealing_key(derive);
+        seal_with(&key, &salt, plain_text)
     }
 
     /// Decrypts what `encrypt` (this box, another one, or the module's) and Flet's
-    /// `flet.security` wrote with this passphrase. Raises `InvalidToken` otherwise.
-    fn decrypt(&self, py: Python<'_>, encrypted_data: &str) -> PyResult<String> {
+    /// `flet.security` wrote with this passphrase.
+    pub fn open(&self, encrypted_data: &str, derive: &impl Derive) -> Result<String> {
         let envelope = Envelope::parse(encrypted_data)?;
-        let key = self.key_for(py, envelope.salt())?;
-        Ok(utf8(envelope.open(&key)?)?)
+        let key = self.key_for(envelope.salt(), derive)?;
+        utf8(envelope.open(&key)?)
     }
 
     /// How many derived keys the box holds (each cost one PBKDF2 derivation).
-    #[getter]
-    fn derived_keys(&self) -> usize {
+    pub fn derived_keys(&self) -> usize {
         self.keys().known.len()
-    }
-
-    fn __repr__(&self) -> String {
-        format!("SecretBox(derived_keys={})", self.derived_keys())
     }
 }

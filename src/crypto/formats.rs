@@ -20,7 +20,6 @@ use aes_gcm::{Aes256Gcm, AesGcm};
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use pyo3::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -271,58 +270,6 @@ pub fn open_flet_gcm(text: &str, secret: &str) -> Result<String> {
     }
     let key = derive_key(secret, &raw[..SALT]);
     utf8(flet_gcm_open(&key, &raw[SALT..])?)
-}
-
-/// Runs a key derivation with the GIL released; the secret is copied into zeroized memory.
-fn without_gil<T: Send>(
-    py: Python<'_>,
-    secret: &str,
-    work: impl FnOnce(&str) -> Result<T> + Send,
-) -> PyResult<T> {
-    let secret = Zeroizing::new(secret.to_owned());
-    Ok(py.detach(|| work(&secret))?)
-}
-
-/// Encrypts text with a key derived from `secret_key` (PBKDF2-HMAC-SHA256, 600,000 rounds,
-/// fresh salt) with AES-256-GCM. `decrypt` reads it back.
-#[pyfunction]
-pub fn encrypt(py: Python<'_>, plain_text: &str, secret_key: &str) -> PyResult<String> {
-    let plain = Zeroizing::new(plain_text.to_owned());
-    without_gil(py, secret_key, |s| seal(&plain, s))
-}
-
-/// Decrypts what `encrypt` wrote, and what Flet's `flet.security.encrypt` and
-/// `encrypt_aes_gcm_256` wrote. Raises `InvalidToken` for a wrong key or damaged data.
-#[pyfunction]
-pub fn decrypt(py: Python<'_>, encrypted_data: &str, secret_key: &str) -> PyResult<String> {
-    let data = encrypted_data.to_owned();
-    without_gil(py, secret_key, |s| open(&data, s))
-}
-
-/// Encrypts in the format of Flet's `flet.security.encrypt` (salt + Fernet token), for data
-/// that Flet apps must read.
-#[pyfunction]
-pub fn encrypt_fernet(py: Python<'_>, plain_text: &str, secret_key: &str) -> PyResult<String> {
-    let plain = Zeroizing::new(plain_text.to_owned());
-    without_gil(py, secret_key, |s| seal_flet_fernet(&plain, s))
-}
-
-/// Flet's `encrypt_aes_gcm_256`, byte for byte the same format.
-#[pyfunction]
-pub fn encrypt_aes_gcm_256(py: Python<'_>, plain_text: &str, secret_key: &str) -> PyResult<String> {
-    let plain = Zeroizing::new(plain_text.to_owned());
-    without_gil(py, secret_key, |s| seal_flet_gcm(&plain, s))
-}
-
-/// Flet's `decrypt_aes_gcm_256`. Raises `InvalidToken` for a wrong key or damaged data.
-#[pyfunction]
-pub fn decrypt_aes_gcm_256(
-    py: Python<'_>,
-    encrypted_data: &str,
-    secret_key: &str,
-) -> PyResult<String> {
-    let data = encrypted_data.to_owned();
-    without_gil(py, secret_key, |s| open_flet_gcm(&data, s))
 }
 
 #[cfg(test)]

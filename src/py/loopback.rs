@@ -1,0 +1,66 @@
+//! `LoopbackListener`: the one-shot redirect listener of desktop and command-line logins.
+
+use pyo3::prelude::*;
+
+use crate::loopback::{self, Params};
+use crate::py::bridge::{block_on, py_future};
+
+/// Listens on the host and port of a loopback `redirect_url` for one authorization redirect.
+#[pyclass(frozen, module = "flet_auth._core")]
+pub struct LoopbackListener(loopback::LoopbackListener);
+
+#[pymethods]
+impl LoopbackListener {
+    #[new]
+    fn py_new(redirect_url: &str) -> PyResult<Self> {
+        Ok(LoopbackListener(loopback::LoopbackListener::bind(
+            redirect_url,
+        )?))
+    }
+
+    /// The redirect URL, with the port the listener got when the given one was 0.
+    #[getter]
+    fn redirect_url(&self) -> String {
+        self.0.redirect_url().to_owned()
+    }
+
+    #[getter]
+    fn port(&self) -> u16 {
+        self.0.port()
+    }
+
+    /// Waits for the redirect that carries `state`; other requests get 400 and the wait goes
+    /// on. Returns the redirect's query (`code` and `state`, or `error`). The listener closes.
+    #[pyo3(signature = (state, timeout=300.0, complete_page_html=None))]
+    fn wait<'py>(
+        &self,
+        py: Python<'py>,
+        state: String,
+        timeout: f64,
+        complete_page_html: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.0.arm(state, complete_page_html, timeout)?;
+        py_future(py, fut)
+    }
+
+    #[pyo3(signature = (state, timeout=300.0, complete_page_html=None))]
+    fn wait_sync(
+        &self,
+        py: Python<'_>,
+        state: String,
+        timeout: f64,
+        complete_page_html: Option<String>,
+    ) -> PyResult<Params> {
+        let fut = self.0.arm(state, complete_page_html, timeout)?;
+        block_on(py, fut)
+    }
+
+    /// Stops listening (also done when a wait ends).
+    fn close(&self) {
+        self.0.close();
+    }
+
+    fn __repr__(&self) -> String {
+        format!("LoopbackListener({})", self.0.redirect_url())
+    }
+}

@@ -1,0 +1,370 @@
+//! `ServiceCore`, the Rust base of `flet_auth.AuthorizationService`: converts, releases the
+//! GIL and bridges to asyncio; the engine is `service::Service`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use serde_json::Value;
+
+use crate::errors::{Error, Result};
+use crate::py::bridge::{self, block_on, block_on_with, py_future, py_future_with, Caller};
+use crate::py::hooks;
+use crate::py::json::PyJson;
+use crate::py::provider::ProviderCache;
+use crate::py::token::OAuthToken;
+use crate::rfc6749::authorization::PendingLogin;
+use crate::rfc6749::redirect::authorization_response;
+use crate::rfc6749::token::{TokenCell, TokenData};
+use crate::service::{Service, TokenState};
+
+/// The scope of the service: the provider's composed scope, shared by every service of the
+/// provider, until the app reads or sets `service.scope`, which makes it this list.
+enum Scope {
+    Shared(Arc<[String]>),
+    List(Py<PyList>),
+}
+
+struct Inner {
+    service: Arc<Service>,
+    scope: Mutex<Scope>,
+    on_token_update: Option<Arc<Py<PyAny>>>,
+}
+
+/// The Rust base of `flet_auth.AuthorizationService`: a Python subclass adds the user and
+/// the Flet-facing coroutines, this class holds the provider's settings, the login in
+/// progress and the token.
+#[pyclass(frozen, subclass, module = "flet_auth._core")]
+pub struct ServiceCore {
+    /// Set by `_setup`, which the subclass's `__init__` calls: `__new__` takes whatever
+    /// arguments a subclass's `__init__` declares.
+    slot: OnceLock<Inner>,
+}
+
+impl ServiceCore {
+    fn inner(&self) -> Result<&Inner> {
+        self.slot.get().ok_or_else(|| {
+            Error::Configuration(
+                "the service is not set up: call AuthorizationService.__init__".into(),
+            )
+        })
+    }
+
+    fn service(&self) -> Result<&Arc<Service>> {
+        Ok(&self.inner()?.service)
+    }
+
+    /// Whether engine calls must be able to run the app's hook on the caller's loop.
+    fn hooked(&self) -> bool {
+        self.slot.get().is_some_and(|i| i.on_token_update.is_some())
+    }
+
+    fn notify(&self, caller: &Caller) -> Result<Option<crate::service::Notify>> {
+        Ok(hooks::notify(&self.inner()?.on_token_update, caller))
+    }
+
+    fn scope(&self) -> Result<std::sync::MutexGuard<'_, Scope>> {
+        Ok(self
+            .inner()?
+            .scope
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The scope strings, read from the app's list when it has one.
+    fn scope_strings(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let list = match &*self.scope()? {
+            Scope::Shared(scope) => return Ok(scope.to_vec()),
+            Scope::List(list) => list.clone_ref(py),
+        };
+        list.bind(py).extract().map_err(|_| {
+            Error::Configuration("service.scope must be a list of strings".into()).into()
+        })
+    }
+}
+
+fn wrap(cell: Option<TokenCell>) -> Option<OAuthToken> {
+    cell.map(OAuthToken::new_shared)
+}
+
+#[pymethods]
+impl ServiceCore {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        ServiceCore {
+            slot: OnceLock::new(),
+        }
+    }
+
+    /// Reads the provider (any object with the attributes of Flet's `OAuthProvider`) and
+    /// composes the scope as Flet does. Called once, by `AuthorizationService.__init__`.
+    #[pyo3(signature = (provider, fetch_user, fetch_groups, scope=None, on_token_update=None, redirect_url=None))]
+    fn _setup(
+        &self,
+        provider: &Bound<'_, PyAny>,
+        fetch_user: &Bound<'_, PyAny>,
+        fetch_groups: &Bound<'_, PyAny>,
+        scope: Option<Vec<String>>,
+        on_token_update: Option<Py<PyAny>>,
+        redirect_url: Option<String>,
+    ) -> PyResult<()> {
+        if self.slot.get().is_some() {
+            return Err(Error::Configuration("the service is already set up".into()).into());
+        }
+        crate::py::logging::refresh_levels(provider.py())?;
+        let shared = ProviderCache::of(provider)?;
+        let shared = shared.get();
+        let (user, groups) = (fetch_user.is_truthy()?, fetch_groups.is_truthy()?);
+        let scope = match scope {
+            None => shared.scope(provider, user, groups)?,
+            Some(own) => shared.compose(provider, Some(own), user, groups)?,
+        };
+        let config = match redirect_url {
+            None => shared.config.clone(),
+            Some(url) => Arc::new(shared.config.with_redirect_url(url)),
+        };
+        let inner = Inner {
+            service: Arc::new(Service::new(config)),
+            scope: Mutex::new(Scope::Shared(scope)),
+            on_token_update: on_token_update.map(Arc::new),
+        };
+        self.slot
+            .set(inner)
+            .map_err(|_| Error::Configuration("the service is already set up".into()).into())
+    }
+
+    /// The scope of the next login; a list the app may change in place or replace.
+    #[getter]
+    fn get_scope<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let shared = match &*self.scope()? {
+            Scope::List(list) => return Ok(list.bind(py).clone()),
+            Scope::Shared(scope) => scope.clone(),
+        };
+        let list = PyList::new(py, shared.iter())?;
+        let mut scope = self.scope()?;
+        match &*scope {
+            Scope::List(existing) => Ok(existing.bind(py).clone()),
+            Scope::Shared(_) => {
+                *scope = Scope::List(list.clone().unbind());
+                Ok(list)
+            }
+        }
+    }
+
+    #[setter]
+    fn set_scope(&self, scope: Bound<'_, PyList>) -> PyResult<()> {
+        *self.scope()? = Scope::List(scope.unbind());
+        Ok(())
+    }
+
+    /// Whether the provider is an OpenID Connect provider (it publishes a `jwks_uri`).
+    #[getter]
+    fn is_openid(&self) -> PyResult<bool> {
+        Ok(self.service()?.provider.oidc.is_some())
+    }
+
+    /// Starts a login: a fresh `state` (and PKCE verifier, and OpenID nonce); returns
+    /// `(authorization_url, state)`.
+    fn get_authorization_data(&self, py: Python<'_>) -> PyResult<(String, String)> {
+        let scope = self.scope_strings(py)?;
+        Ok(self.service()?.authorization_url(&scope)?)
+    }
+
+    /// The `state` of the last authorization URL.
+    #[getter]
+    fn state(&self) -> PyResult<Option<String>> {
+        Ok(self
+            .service()?
+            .state()
+            .last_state
+            .as_deref()
+            .map(str::to_owned))
+    }
+
+    /// Accepts the `state` of a redirect once; raises `StateMismatchError` otherwise.
+    fn check_state(&self, state: &str) -> PyResult<()> {
+        Ok(self.service()?.check_state(state)?)
+    }
+
+    /// Reads the redirect's query (a dict): an `error` raises `OAuthError`, the `state` is
+    /// checked as `check_state` does, and the code is returned.
+    fn check_authorization_response(&self, params: HashMap<String, String>) -> PyResult<String> {
+        let response = authorization_response(&params)?;
+        let state = response
+            .state
+            .ok_or_else(|| Error::StateMismatch("the redirect carries no state".into()))?;
+        self.service()?.check_state(&state)?;
+        Ok(response.code)
+    }
+
+    /// The login in progress (state, PKCE verifier, OpenID nonce) as JSON, for a process that
+    /// receives the redirect in place of this one (`restore_login`); None when there is none.
+    /// It holds secrets: keep it server side, encrypted.
+    fn save_login(&self) -> PyResult<Option<String>> {
+        let service = self.service()?;
+        let st = service.state();
+        Ok(st.login.as_deref().map(PendingLogin::save).transpose()?)
+    }
+
+    /// Takes over a login saved by `save_login` (in this process or another) so that
+    /// `check_state` and `request_token` finish it. An expired login is refused.
+    fn restore_login(&self, saved: &str) -> PyResult<()> {
+        self.service()?.take_over(PendingLogin::restore(saved)?);
+        Ok(())
+    }
+
+    /// Exchanges the code (an awaitable of `(token, user)`); with `user_endpoint`, also GETs
+    /// the user's JSON there, in the same engine task.
+    #[pyo3(signature = (code, user_endpoint=None))]
+    fn _exchange<'py>(
+        &self,
+        py: Python<'py>,
+        code: String,
+        user_endpoint: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let service = self.service()?.clone();
+        let hook = self.inner()?.on_token_update.clone();
+        py_future_with(py, self.hooked(), move |caller| async move {
+            let notify = hooks::notify(&hook, &caller);
+            let (cell, user) = service.login(code, notify, user_endpoint).await?;
+            Ok((OAuthToken::new_shared(cell), user.map(PyJson)))
+        })
+    }
+
+    #[pyo3(signature = (code, user_endpoint=None))]
+    fn _exchange_sync(
+        &self,
+        py: Python<'_>,
+        code: String,
+        user_endpoint: Option<String>,
+    ) -> PyResult<(OAuthToken, Option<PyJson>)> {
+        let service = self.service()?.clone();
+        let hook = self.inner()?.on_token_update.clone();
+        block_on_with(py, move |caller| async move {
+            let notify = hooks::notify(&hook, &caller);
+            let (cell, user) = service.login(code, notify, user_endpoint).await?;
+            Ok((OAuthToken::new_shared(cell), user.map(PyJson)))
+        })
+    }
+
+    /// The current token, refreshed first when it expires within 60 s (an awaitable).
+    fn get_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let event_loop = bridge::running_loop(py)?;
+        let service = self.service()?;
+        if let Some(cell) = service.usable_now() {
+            return bridge::ready_on(&event_loop, wrap(cell));
+        }
+        let caller = Caller::of_loop(&event_loop, self.hooked())?;
+        match service.token_state(self.notify(&caller)?)? {
+            TokenState::Ready(cell) => bridge::ready_on(&event_loop, wrap(cell)),
+            TokenState::Refreshing(flight) => {
+                let service = service.clone();
+                bridge::spawn_on(&event_loop, &caller, async move {
+                    flight.await?;
+                    Ok(wrap(service.current()))
+                })
+            }
+        }
+    }
+
+    /// `get_token` for code without an event loop.
+    fn get_token_sync(&self, py: Python<'_>) -> PyResult<Option<OAuthToken>> {
+        let service = self.service()?;
+        if let Some(cell) = service.usable_now() {
+            return Ok(wrap(cell));
+        }
+        let service = service.clone();
+        let hook = self.inner()?.on_token_update.clone();
+        block_on_with(py, move |caller| async move {
+            let notify = hooks::notify(&hook, &caller);
+            service.get_token(notify).await.map(wrap)
+        })
+    }
+
+    /// The current token as it is, without refreshing it.
+    #[getter]
+    fn current_token(&self) -> PyResult<Option<OAuthToken>> {
+        Ok(wrap(self.service()?.current()))
+    }
+
+    /// Sets the token from JSON written by `OAuthToken.to_json()`; no request is made.
+    fn load_token(&self, saved_token: &str) -> PyResult<()> {
+        self.service()?
+            .set_token(TokenData::from_json(saved_token)?);
+        Ok(())
+    }
+
+    /// Forgets the token and any login in progress.
+    fn clear(&self) -> PyResult<()> {
+        self.service()?.clear();
+        Ok(())
+    }
+
+    /// The verified claims of the last ID token (OpenID Connect), or None.
+    #[getter]
+    fn id_token_claims(&self) -> PyResult<Option<PyJson>> {
+        Ok(self
+            .service()?
+            .state()
+            .id_claims
+            .as_deref()
+            .map(|m| PyJson(Value::Object(m.clone()))))
+    }
+
+    #[pyo3(signature = (userinfo_endpoint=None))]
+    fn _user_claims<'py>(
+        &self,
+        py: Python<'py>,
+        userinfo_endpoint: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.service()?.clone().user_claims(userinfo_endpoint);
+        py_future(py, async move {
+            fut.await.map(|c| c.map(|m| PyJson(Value::Object(m))))
+        })
+    }
+
+    fn _revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py_future(py, self.service()?.clone().revoke())
+    }
+
+    fn _revoke_sync(&self, py: Python<'_>) -> PyResult<()> {
+        block_on(py, self.service()?.clone().revoke())
+    }
+
+    /// The provider's logout URL (OpenID Connect RP-initiated logout), with `id_token_hint` of
+    /// the current token.
+    #[pyo3(signature = (post_logout_redirect_uri=None, state=None))]
+    fn end_session_url(
+        &self,
+        post_logout_redirect_uri: Option<String>,
+        state: Option<String>,
+    ) -> PyResult<String> {
+        Ok(self
+            .service()?
+            .end_session_url(post_logout_redirect_uri.as_deref(), state.as_deref())?)
+    }
+
+    fn _fetch_json<'py>(&self, py: Python<'py>, url: String) -> PyResult<Bound<'py, PyAny>> {
+        let service = self.service()?.clone();
+        let token = service.access_token()?;
+        py_future(
+            py,
+            async move { service.get_json(url, token).await.map(PyJson) },
+        )
+    }
+
+    fn _fetch_json_sync(&self, py: Python<'_>, url: String) -> PyResult<Py<PyAny>> {
+        let service = self.service()?.clone();
+        let token = service.access_token()?;
+        let value = block_on(py, async move { service.get_json(url, token).await })?;
+        Ok(PyJson(value).into_pyobject(py)?.unbind())
+    }
+
+    /// The redirect URL this service sends (the provider's unless overridden).
+    #[getter]
+    fn redirect_url(&self) -> PyResult<String> {
+        Ok(self.service()?.provider.redirect_url.clone())
+    }
+}

@@ -1,0 +1,266 @@
+//! The authorization request (RFC 6749 §4.1.1, with PKCE, RFC 7636, and the OpenID Connect
+//! `nonce`) and the login it leaves in progress until the redirect comes back.
+
+use std::time::{Duration, Instant};
+
+use oauth2::basic::BasicClient;
+use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
+use subtle::ConstantTimeEq;
+
+use crate::errors::{Error, Result};
+use crate::rfc6749::provider::ProviderConfig;
+use crate::rfc6749::token::now;
+
+/// How long a login in progress waits for its redirect: its `state` expires after this.
+pub const LOGIN_TTL: Duration = Duration::from_secs(600);
+
+/// One login in progress: what the redirect must carry back and what the exchange must send.
+pub struct PendingLogin {
+    pub state: String,
+    pub issued: Instant,
+    pub state_checked: bool,
+    pub code_verifier: Option<String>,
+    pub nonce: Option<String>,
+    /// The login asked for the `openid` scope, so its token response must carry an ID token.
+    pub openid: bool,
+}
+
+/// Builds the authorization URL for `scope` and the login it starts.
+pub fn authorization_request(
+    p: &ProviderConfig,
+    scope: &[String],
+) -> Result<(String, PendingLogin)> {
+    let redirect = RedirectUrl::new(p.redirect_url.clone())
+        .map_err(|e| Error::Configuration(format!("redirect_url is not a valid URL: {e}")))?;
+    let client = BasicClient::new(ClientId::new(p.client.client_id.clone()))
+        .set_auth_uri(AuthUrl::from_url(p.authorization_endpoint.clone()))
+        .set_redirect_uri(redirect);
+    let mut request = client
+        .authorize_url(|| CsrfToken::new_random_len(24))
+        .add_scopes(scope.iter().cloned().map(Scope::new));
+    let explicit_pkce = p.code_challenge.is_some() || p.code_verifier.is_some();
+    let mut verifier = None;
+    if explicit_pkce {
+        // Flet's fixed PKCE values, whatever their method, are sent as given.
+        if let Some(c) = &p.code_challenge {
+            request = request.add_extra_param("code_challenge", c.clone());
+        }
+        if let Some(m) = &p.code_challenge_method {
+            request = request.add_extra_param("code_challenge_method", m.clone());
+        }
+        verifier = p.code_verifier.clone();
+    } else if p.pkce {
+        let (challenge, fresh) = PkceCodeChallenge::new_random_sha256();
+        request = request.set_pkce_challenge(challenge);
+        verifier = Some(fresh.into_secret());
+    }
+    let nonce = p
+        .oidc
+        .as_ref()
+        .map(|_| CsrfToken::new_random_len(24).into_secret());
+    if let Some(n) = &nonce {
+        request = request.add_extra_param("nonce", n.clone());
+    }
+    for (k, v) in &p.authorization_params {
+        request = request.add_extra_param(k.clone(), v.clone());
+    }
+    let (url, state) = request.url();
+    let login = PendingLogin {
+        state: state.into_secret(),
+        issued: Instant::now(),
+        state_checked: false,
+        code_verifier: verifier,
+        nonce,
+        openid: scope.iter().any(|s| s == "openid"),
+    };
+    Ok((url.into(), login))
+}
+
+impl PendingLogin {
+    /// Accepts the `state` of a redirect once, within [`LOGIN_TTL`], compared in constant time.
+    pub fn check_state(&mut self, state: &str) -> Result<()> {
+        if self.state_checked {
+            return Err(Error::StateMismatch("this state was already used".into()));
+        }
+        if self.issued.elapsed() > LOGIN_TTL {
+            return Err(Error::StateMismatch(
+                "the login expired; start a new one".into(),
+            ));
+        }
+        if !bool::from(self.state.as_bytes().ct_eq(state.as_bytes())) {
+            return Err(Error::StateMismatch(
+                "the state does not match this login".into(),
+            ));
+        }
+        self.state_checked = true;
+        Ok(())
+    }
+
+    /// The login as JSON, to be finished by another process ([`PendingLogin::restore`]).
+    pub fn save(&self) -> Result<String> {
+        let saved = SavedLogin {
+            state: self.state.clone(),
+            code_verifier: self.code_verifier.clone(),
+            nonce: self.nonce.clone(),
+            openid: self.openid,
+            issued_at: now() - self.issued.elapsed().as_secs_f64(),
+        };
+        serde_json::to_string(&saved)
+            .map_err(|e| Error::Internal(format!("cannot save the login: {e}")))
+    }
+
+    /// Takes over a login written by [`PendingLogin::save`]; an expired one is refused.
+    pub fn restore(saved: &str) -> Result<PendingLogin> {
+        let saved: SavedLogin = serde_json::from_str(saved)
+            .map_err(|_| Error::Configuration("not a login saved by save_login()".into()))?;
+        let age = now() - saved.issued_at;
+        let age = Duration::try_from_secs_f64(age.max(0.0)).unwrap_or(Duration::MAX);
+        if age > LOGIN_TTL {
+            return Err(Error::StateMismatch(
+                "the login expired; start a new one".into(),
+            ));
+        }
+        Ok(PendingLogin {
+            issued: Instant::now().checked_sub(age).unwrap_or_else(Instant::now),
+            state: saved.state,
+            state_checked: false,
+            code_verifier: saved.code_verifier,
+            nonce: saved.nonce,
+            openid: saved.openid,
+        })
+    }
+}
+
+/// A login in progress as `save_login` writes it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedLogin {
+    state: String,
+    code_verifier: Option<String>,
+    nonce: Option<String>,
+    openid: bool,
+    /// Unix time the login started (its `state` expires [`LOGIN_TTL`] later).
+    issued_at: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rfc6749::provider::ProviderSettings;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    use std::collections::HashMap;
+    use url::Url;
+
+    const SCOPE: [&str; 2] = ["openid", "email"];
+
+    fn provider(pkce: bool) -> ProviderConfig {
+        let settings = ProviderSettings {
+            client_id: "client".into(),
+            authorization_endpoint: "https://idp.invalid/authorize?prompt=login".into(),
+            token_endpoint: "https://idp.invalid/token".into(),
+            redirect_url: "http://127.0.0.1:8550/cb".into(),
+            authorization_params: vec![("audience".into(), "api".into())],
+            pkce,
+            ..Default::default()
+        };
+        match ProviderConfig::new(settings) {
+            Ok(p) => p,
+            Err(e) => panic!("test provider: {e}"),
+        }
+    }
+
+    fn start(p: &ProviderConfig) -> (HashMap<String, String>, PendingLogin) {
+        let (url, login) = match authorization_request(p, &SCOPE.map(String::from)) {
+            Ok(x) => x,
+            Err(e) => panic!("authorization_request: {e}"),
+        };
+        let query = Url::parse(&url)
+            .map(|u| u.query_pairs().into_owned().collect())
+            .unwrap_or_default();
+        (query, login)
+    }
+
+    #[test]
+    fn authorization_url_carries_state_and_a_pkce_s256_challenge_of_the_verifier() {
+        let (q, login) = start(&provider(true));
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["client_id"], "client");
+        assert_eq!(q["redirect_uri"], "http://127.0.0.1:8550/cb");
+        assert_eq!(q["scope"], "openid email");
+        assert_eq!(q["state"], login.state);
+        assert_eq!(q["prompt"], "login");
+        assert_eq!(q["audience"], "api");
+        assert_eq!(q["code_challenge_method"], "S256");
+        let verifier = login.code_verifier.unwrap_or_default();
+        assert!(verifier.len() >= 43);
+        let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        assert_eq!(q["code_challenge"], expected);
+    }
+
+    #[test]
+    fn every_login_gets_fresh_state_and_verifier_of_at_least_128_bits() {
+        let p = provider(true);
+        let (q1, l1) = start(&p);
+        let (q2, l2) = start(&p);
+        assert_ne!(l1.state, l2.state);
+        let bits = URL_SAFE_NO_PAD.decode(&l1.state).map(|b| b.len() * 8);
+        assert!(bits.unwrap_or(0) >= 128);
+        assert_ne!(q1["code_challenge"], q2["code_challenge"]);
+    }
+
+    #[test]
+    fn pkce_can_be_turned_off() {
+        let (q, login) = start(&provider(false));
+        assert!(!q.contains_key("code_challenge"));
+        assert!(login.code_verifier.is_none());
+    }
+
+    #[test]
+    fn flets_fixed_pkce_values_are_sent_as_given() {
+        let mut p = provider(true);
+        p.code_challenge = Some("fixed".into());
+        p.code_challenge_method = Some("plain".into());
+        p.code_verifier = Some("fixed".into());
+        let (q, login) = start(&p);
+        assert_eq!(q["code_challenge"], "fixed");
+        assert_eq!(q["code_challenge_method"], "plain");
+        assert_eq!(login.code_verifier.as_deref(), Some("fixed"));
+    }
+
+    #[test]
+    fn state_is_accepted_once() {
+        let (_, mut login) = start(&provider(true));
+        let state = login.state.clone();
+        assert!(matches!(
+            login.check_state("forged"),
+            Err(Error::StateMismatch(_))
+        ));
+        assert!(login.check_state(&state).is_ok());
+        assert!(matches!(
+            login.check_state(&state),
+            Err(Error::StateMismatch(_))
+        ));
+    }
+
+    #[test]
+    fn expired_state_is_refused() {
+        let (_, mut login) = start(&provider(true));
+        login.issued = Instant::now() - LOGIN_TTL - Duration::from_secs(1);
+        let state = login.state.clone();
+        assert!(matches!(
+            login.check_state(&state),
+            Err(Error::StateMismatch(_))
+        ));
+    }
+
+    #[test]
+    fn a_saved_login_restores_with_its_secrets_and_age() {
+        let (_, login) = start(&provider(true));
+        let restored = PendingLogin::restore(&login.save().unwrap_or_default());
+        let restored = restored.unwrap_or_else(|e| panic!("restore: {e}"));
+        assert_eq!(restored.state, login.state);
+        assert_eq!(restored.code_verifier, login.code_verifier);
+        assert!(PendingLogin::restore("{}").is_err());
+    }
+}

@@ -1,0 +1,208 @@
+//! What the engine knows of a provider: its endpoints (checked when the settings are built, so
+//! a bad URL fails before the user is sent to the provider), the client's credentials and how
+//! it authenticates, and the login's options. Read from Python by `py::provider`.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::errors::{Error, Result};
+use crate::rfc6749::client_auth::ClientAuth;
+use crate::transport::check_url;
+use crate::transport::client::DEFAULT_TIMEOUT;
+
+/// The provider settings, shared by every service of the provider.
+#[derive(Clone)]
+pub struct ProviderConfig {
+    pub client: ClientAuth,
+    pub authorization_endpoint: Url,
+    pub token_endpoint: Url,
+    /// Sent as given: `redirect_uri` must be the registered string, byte for byte.
+    pub redirect_url: String,
+    /// Flet's fixed PKCE values, used instead of a fresh pair when given.
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub code_verifier: Option<String>,
+    pub authorization_params: Vec<(String, String)>,
+    pub pkce: bool,
+    pub timeout: Duration,
+    pub allow_insecure_http: bool,
+    pub revocation_endpoint: Option<Url>,
+    pub end_session_endpoint: Option<Url>,
+    /// Set for OpenID Connect providers (those that publish a `jwks_uri`).
+    pub oidc: Option<OidcConfig>,
+}
+
+/// What an OpenID Connect provider's discovery document says about its ID tokens.
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub jwks_uri: Url,
+    pub algorithms: Vec<String>,
+}
+
+/// The settings as read, before they are checked.
+#[derive(Default)]
+pub struct ProviderSettings {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub token_endpoint_auth_method: Option<String>,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub redirect_url: String,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub code_verifier: Option<String>,
+    pub authorization_params: Vec<(String, String)>,
+    pub pkce: bool,
+    pub timeout: Option<f64>,
+    pub allow_insecure_http: bool,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+    /// `(issuer, jwks_uri, id_token_signing_alg_values_supported)` of an OpenID provider.
+    pub oidc: Option<(String, String, Vec<String>)>,
+}
+
+impl ProviderConfig {
+    /// Checks the settings: every endpoint a URL, HTTPS off loopback unless allowed.
+    pub fn new(s: ProviderSettings) -> Result<Self> {
+        let insecure = s.allow_insecure_http;
+        let endpoint = |what: &str, url: &str| check_url(what, url, insecure);
+        let optional = |what: &str, url: Option<String>| {
+            url.filter(|u| !u.is_empty())
+                .map(|u| endpoint(what, &u))
+                .transpose()
+        };
+        let oidc = match s.oidc {
+            Some((issuer, jwks_uri, algorithms)) => Some(OidcConfig {
+                issuer,
+                jwks_uri: endpoint("jwks_uri", &jwks_uri)?,
+                algorithms: if algorithms.is_empty() {
+                    vec!["RS256".to_owned()]
+                } else {
+                    algorithms
+                },
+            }),
+            None => None,
+        };
+        let method = s.token_endpoint_auth_method.as_deref();
+        Ok(ProviderConfig {
+            client: ClientAuth::new(s.client_id, s.client_secret, method)?,
+            authorization_endpoint: endpoint("authorization_endpoint", &s.authorization_endpoint)?,
+            token_endpoint: endpoint("token_endpoint", &s.token_endpoint)?,
+            redirect_url: s.redirect_url,
+            code_challenge: s.code_challenge,
+            code_challenge_method: s.code_challenge_method,
+            code_verifier: s.code_verifier,
+            authorization_params: s.authorization_params,
+            pkce: s.pkce,
+            timeout: timeout_from(s.timeout)?,
+            allow_insecure_http: insecure,
+            revocation_endpoint: optional("revocation_endpoint", s.revocation_endpoint)?,
+            end_session_endpoint: optional("end_session_endpoint", s.end_session_endpoint)?,
+            oidc,
+        })
+    }
+
+    /// The same settings with another redirect URL (a loopback port chosen at run time).
+    pub fn with_redirect_url(&self, redirect_url: String) -> Self {
+        ProviderConfig {
+            redirect_url,
+            ..self.clone()
+        }
+    }
+}
+
+/// Parses a timeout in seconds; `None` means the default.
+pub fn timeout_from(value: Option<f64>) -> Result<Duration> {
+    match value {
+        None => Ok(DEFAULT_TIMEOUT),
+        Some(secs) if secs.is_finite() && secs > 0.0 => Ok(Duration::from_secs_f64(secs)),
+        Some(_) => Err(Error::Configuration(
+            "timeout must be a positive number of seconds".into(),
+        )),
+    }
+}
+
+/// The scope of a login, composed as Flet composes it (the caller's scope, the provider's
+/// scopes, then user and group scopes when they are fetched), without duplicates and without
+/// touching the caller's list.
+pub fn compose_scope(
+    scope: Option<Vec<String>>,
+    scopes: Option<Vec<String>>,
+    user_scopes: Option<Vec<String>>,
+    group_scopes: Option<Vec<String>>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in [scope, scopes, user_scopes, group_scopes]
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> ProviderSettings {
+        ProviderSettings {
+            client_id: "client".into(),
+            authorization_endpoint: "https://idp.invalid/authorize".into(),
+            token_endpoint: "https://idp.invalid/token".into(),
+            redirect_url: "http://127.0.0.1:8550/cb".into(),
+            pkce: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_malformed_token_endpoint_is_refused_when_the_settings_are_built() {
+        let bad = ProviderSettings {
+            token_endpoint: "not a url".into(),
+            ..settings()
+        };
+        assert!(matches!(
+            ProviderConfig::new(bad),
+            Err(Error::Configuration(_))
+        ));
+    }
+
+    #[test]
+    fn plain_http_off_loopback_is_refused_unless_allowed() {
+        let plain = || ProviderSettings {
+            authorization_endpoint: "http://idp.invalid/authorize".into(),
+            ..settings()
+        };
+        assert!(matches!(
+            ProviderConfig::new(plain()),
+            Err(Error::InsecureTransport(_))
+        ));
+        let allowed = ProviderSettings {
+            allow_insecure_http: true,
+            ..plain()
+        };
+        assert!(ProviderConfig::new(allowed).is_ok());
+        let loopback = ProviderSettings {
+            authorization_endpoint: "http://127.0.0.1:9/authorize".into(),
+            ..settings()
+        };
+        assert!(ProviderConfig::new(loopback).is_ok());
+    }
+
+    #[test]
+    fn scope_is_composed_without_duplicates_in_flets_order() {
+        let got = compose_scope(
+            Some(vec!["a".into()]),
+            Some(vec!["b".into(), "a".into()]),
+            Some(vec!["c".into()]),
+            None,
+        );
+        assert_eq!(got, ["a", "b", "c"]);
+    }
+}

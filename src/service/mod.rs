@@ -1,0 +1,243 @@
+//! One login's engine, behind `AuthorizationService`: the login in progress, the code exchange
+//! with its ID token check, the token and its refresh (`refresh`), the user's claims,
+//! revocation and the logout URL. The protocol rules live in `rfc6749`, `rfc7009` and `oidc`;
+//! this module keeps the state between them.
+
+mod refresh;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures_util::future::BoxFuture;
+use serde_json::{Map, Value};
+
+use crate::errors::{Error, Result};
+use crate::oidc::{id_token, logout, userinfo, verify::Expectations};
+use crate::rfc6749::authorization::{authorization_request, PendingLogin};
+use crate::rfc6749::provider::ProviderConfig;
+use crate::rfc6749::token::{lock, TokenCell, TokenData};
+use crate::rfc6749::token_request;
+use crate::transport::display;
+use crate::{rfc6750, rfc7009};
+
+pub use refresh::TokenState;
+
+/// Hands a new token to the app (its `on_token_update`) and waits until it took it.
+pub type Notify = Arc<dyn Fn(TokenData) -> BoxFuture<'static, Result<()>> + Send + Sync>;
+
+/// What changes during a service's life, under one lock. Rarely used parts are boxed so that
+/// the many idle services of a server stay small.
+#[derive(Default)]
+pub struct State {
+    pub login: Option<Box<PendingLogin>>,
+    pub last_state: Option<Box<str>>,
+    pub token: Option<TokenCell>,
+    inflight: Option<refresh::Flight>,
+    /// The verified claims of the last ID token (OpenID Connect).
+    pub id_claims: Option<Box<Map<String, Value>>>,
+}
+
+/// A service: the provider's settings and the state of its login.
+pub struct Service {
+    pub provider: Arc<ProviderConfig>,
+    state: Mutex<State>,
+}
+
+impl Service {
+    pub fn new(provider: Arc<ProviderConfig>) -> Self {
+        Service {
+            provider,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts a login: returns `(authorization_url, state)`.
+    pub fn authorization_url(&self, scope: &[String]) -> Result<(String, String)> {
+        let (url, login) = authorization_request(&self.provider, scope)?;
+        let state = login.state.clone();
+        self.take_over(login);
+        Ok((url, state))
+    }
+
+    /// Makes `login` the login in progress.
+    pub fn take_over(&self, login: PendingLogin) {
+        let mut st = self.state();
+        st.last_state = Some(login.state.as_str().into());
+        st.login = Some(Box::new(login));
+    }
+
+    /// Accepts the `state` of a redirect once for the login in progress.
+    pub fn check_state(&self, state: &str) -> Result<()> {
+        match self.state().login.as_mut() {
+            Some(login) => login.check_state(state),
+            None => Err(Error::StateMismatch(
+                "no login is waiting for a redirect".into(),
+            )),
+        }
+    }
+
+    /// The current token as it is.
+    pub fn current(&self) -> Option<TokenCell> {
+        self.state().token.clone()
+    }
+
+    pub fn access_token(&self) -> Result<String> {
+        self.current()
+            .map(|c| lock(&c).access_token.clone())
+            .ok_or_else(|| Error::Configuration("there is no token yet; log in first".into()))
+    }
+
+    /// Exchanges the code of the login in progress for a token (and checks its ID token).
+    pub async fn exchange(
+        self: Arc<Self>,
+        code: String,
+        notify: Option<Notify>,
+    ) -> Result<TokenCell> {
+        let p = &*self.provider;
+        let pending = self.state().login.take();
+        if pending.is_none() && p.oidc.is_some() {
+            // Without the login's nonce the ID token could be replayed from another login.
+            return Err(Error::Configuration(
+                "no login in progress: call get_authorization_data() (or restore_login()) \
+                 before request_token()"
+                    .into(),
+            ));
+        }
+        let nonce = pending.as_ref().and_then(|l| l.nonce.clone());
+        let openid = pending.as_ref().is_some_and(|l| l.openid);
+        let verifier = pending
+            .and_then(|l| l.code_verifier)
+            .or_else(|| p.code_verifier.clone());
+        let form = token_request::authorization_code(code, p.redirect_url.clone(), verifier);
+        let data = token_request::post(p, form).await?;
+        self.check_id_token(&data, nonce, openid, None).await?;
+        log::info!(target: "flet_auth", "login: token issued by {}", display(&p.token_endpoint));
+        let hooked = match &notify {
+            Some(notify) => notify(data.clone()).await,
+            None => Ok(()),
+        };
+        let cell: TokenCell = Arc::new(Mutex::new(data));
+        self.state().token = Some(cell.clone());
+        hooked.map(|_| cell)
+    }
+
+    /// The exchange, then the user's JSON from `user_endpoint` when given.
+    pub async fn login(
+        self: Arc<Self>,
+        code: String,
+        notify: Option<Notify>,
+        user_endpoint: Option<String>,
+    ) -> Result<(TokenCell, Option<Value>)> {
+        let cell = self.clone().exchange(code, notify).await?;
+        let Some(url) = user_endpoint else {
+            return Ok((cell, None));
+        };
+        let access_token = lock(&cell).access_token.clone();
+        let user = self.get_json(url, access_token).await?;
+        Ok((cell, Some(user)))
+    }
+
+    /// GETs a JSON document with the provider's timeout and transport rules.
+    pub async fn get_json(&self, url: String, access_token: String) -> Result<Value> {
+        let p = &*self.provider;
+        rfc6750::get_json(url, access_token, p.timeout, p.allow_insecure_http).await
+    }
+
+    /// OpenID Connect: a login's token response must carry a valid ID token; its claims are
+    /// kept for the user.
+    async fn check_id_token(
+        &self,
+        data: &TokenData,
+        nonce: Option<String>,
+        openid: bool,
+        subject: Option<String>,
+    ) -> Result<()> {
+        let Some(oidc) = &self.provider.oidc else {
+            return Ok(());
+        };
+        let Some(token) = &data.id_token else {
+            if nonce.is_some() && openid {
+                return Err(Error::IdToken("the token response has no id_token".into()));
+            }
+            return Ok(());
+        };
+        let expect = Expectations {
+            issuer: oidc.issuer.clone(),
+            client_id: self.provider.client.client_id.clone(),
+            algorithms: oidc.algorithms.clone(),
+            nonce,
+            access_token: Some(data.access_token.clone()),
+            subject,
+        };
+        let claims = id_token::check(token, oidc, &expect, self.provider.timeout).await?;
+        self.state().id_claims = Some(Box::new(claims));
+        Ok(())
+    }
+
+    /// The user's claims: the ID token's, then the userinfo endpoint's (same `sub`).
+    pub async fn user_claims(
+        self: Arc<Self>,
+        userinfo_endpoint: Option<String>,
+    ) -> Result<Option<Map<String, Value>>> {
+        let claims = self.state().id_claims.as_deref().cloned();
+        let Some(url) = userinfo_endpoint else {
+            return Ok(claims);
+        };
+        let info = self.get_json(url.clone(), self.access_token()?).await?;
+        userinfo::merge(claims, info, &url).map(Some)
+    }
+
+    /// RFC 7009: revokes the tokens, then forgets them.
+    pub async fn revoke(self: Arc<Self>) -> Result<()> {
+        if self.provider.revocation_endpoint.is_none() {
+            return Err(Error::Configuration(
+                "the provider has no revocation_endpoint".into(),
+            ));
+        }
+        let Some(cell) = self.current() else {
+            return Ok(());
+        };
+        let data = lock(&cell).clone();
+        rfc7009::revoke(&self.provider, data).await?;
+        let mut st = self.state();
+        st.token = None;
+        st.id_claims = None;
+        Ok(())
+    }
+
+    /// The provider's logout URL, with the current ID token as `id_token_hint`.
+    pub fn end_session_url(
+        &self,
+        post_logout_redirect_uri: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<String> {
+        let p = &*self.provider;
+        let endpoint = p.end_session_endpoint.as_ref().ok_or_else(|| {
+            Error::Configuration("the provider has no end_session_endpoint".into())
+        })?;
+        let id_token = self.current().and_then(|c| lock(&c).id_token.clone());
+        Ok(logout::end_session_url(
+            endpoint,
+            &p.client.client_id,
+            id_token.as_deref(),
+            post_logout_redirect_uri,
+            state,
+        ))
+    }
+
+    /// Sets the token (a saved one); no request is made.
+    pub fn set_token(&self, data: TokenData) {
+        self.state().token = Some(Arc::new(Mutex::new(data)));
+    }
+
+    /// Forgets the token and any login in progress.
+    pub fn clear(&self) {
+        let mut st = self.state();
+        st.token = None;
+        st.login = None;
+        st.id_claims = None;
+    }
+}

@@ -1,0 +1,112 @@
+//! The single-flight refresh: a token due for refresh is refreshed by one request, awaited by
+//! every concurrent caller, run as its own task so that a caller that goes away cannot lose
+//! the answer (which may rotate the refresh token).
+
+use std::sync::Arc;
+
+use futures_util::future::{BoxFuture, FutureExt, Shared};
+use serde_json::Value;
+
+use crate::errors::{Error, Result};
+use crate::rfc6749::refresh::{merge, REFRESH_LEEWAY};
+use crate::rfc6749::token::{lock, TokenCell, TokenData};
+use crate::rfc6749::token_request;
+use crate::service::{Notify, Service};
+use crate::transport::runtime;
+
+/// A refresh in progress, awaited by every caller that needs it.
+pub type Flight = Shared<BoxFuture<'static, Result<()>>>;
+
+/// What `get_token` finds: a token to hand out now, or a refresh to wait for.
+pub enum TokenState {
+    Ready(Option<TokenCell>),
+    Refreshing(Flight),
+}
+
+impl Service {
+    /// The token when no refresh is due or running: `Some(None)` without a token.
+    pub fn usable_now(&self) -> Option<Option<TokenCell>> {
+        let st = self.state();
+        let Some(cell) = st.token.clone() else {
+            return Some(None);
+        };
+        let idle = st.inflight.is_none();
+        let fresh = !lock(&cell).needs_refresh(REFRESH_LEEWAY);
+        (idle && fresh).then_some(Some(cell))
+    }
+
+    /// The token if it can be used now, or the refresh to wait for (started here if needed;
+    /// `notify` hands its answer to the app).
+    pub fn token_state(self: &Arc<Self>, notify: Option<Notify>) -> Result<TokenState> {
+        let mut st = self.state();
+        let Some(cell) = st.token.clone() else {
+            return Ok(TokenState::Ready(None));
+        };
+        if let Some(flight) = st.inflight.as_ref() {
+            return Ok(TokenState::Refreshing(flight.clone()));
+        }
+        if !lock(&cell).needs_refresh(REFRESH_LEEWAY) {
+            return Ok(TokenState::Ready(Some(cell)));
+        }
+        let task = runtime::spawn(self.clone().refresh(cell, notify))?;
+        let flight = async move {
+            task.await
+                .unwrap_or_else(|_| Err(Error::Internal("the refresh task failed".into())))
+        }
+        .boxed()
+        .shared();
+        st.inflight = Some(flight.clone());
+        Ok(TokenState::Refreshing(flight))
+    }
+
+    /// The current token, refreshed first when it is due.
+    pub async fn get_token(self: Arc<Self>, notify: Option<Notify>) -> Result<Option<TokenCell>> {
+        match self.token_state(notify)? {
+            TokenState::Ready(cell) => Ok(cell),
+            TokenState::Refreshing(flight) => {
+                flight.await?;
+                Ok(self.current())
+            }
+        }
+    }
+
+    async fn refresh(self: Arc<Self>, cell: TokenCell, notify: Option<Notify>) -> Result<()> {
+        let data = match self.refresh_request(&cell).await {
+            Ok(data) => data,
+            Err(e) => {
+                self.state().inflight = None;
+                log::info!(target: "flet_auth", "refresh failed: {e}");
+                return Err(e);
+            }
+        };
+        let hooked = match &notify {
+            Some(notify) => notify(data.clone()).await,
+            None => Ok(()),
+        };
+        {
+            let mut st = self.state();
+            *lock(&cell) = data;
+            st.inflight = None;
+        }
+        log::info!(target: "flet_auth", "token refreshed");
+        hooked
+    }
+
+    async fn refresh_request(&self, cell: &TokenCell) -> Result<TokenData> {
+        let old = lock(cell).clone();
+        let Some(refresh_token) = old.refresh_token.clone() else {
+            return Ok(old);
+        };
+        let form = token_request::refresh_token(refresh_token);
+        let new = token_request::post(&self.provider, form).await?;
+        if new.id_token.is_some() {
+            let subject = self
+                .state()
+                .id_claims
+                .as_ref()
+                .and_then(|c| c.get("sub").and_then(Value::as_str).map(str::to_owned));
+            self.check_id_token(&new, None, false, subject).await?;
+        }
+        Ok(merge(old, new))
+    }
+}
