@@ -92,8 +92,8 @@ class DesktopClient:
                 await self._reading
         if self._conn is not None:
             await self._conn.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(self._conn.page_url)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self._conn.page_url)  # the Unix socket
 
     def named(self, name: str) -> list[Call]:
         return [c for c in self.calls if c.name == name]

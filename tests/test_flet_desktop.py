@@ -245,8 +245,8 @@ async def test_a_window_that_never_comes_forward_does_not_hold_up_the_login(
         with_browser(client, SystemBrowser(server))
         service = await flet_auth.flet.login(page, server.provider(LOOPBACK))
         assert service.user is not None and [e.error for e in events] == [None]
-        [to_front] = client.named("to_front")
-        client.answer(to_front)
+        await client.wait_until(lambda: len(client.named("to_front")) == 1)
+        client.answer(client.named("to_front")[0])  # only now, after the login
     finally:
         await client.stop()
 

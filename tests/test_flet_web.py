@@ -24,6 +24,7 @@ from flet_auth import AuthorizationService, OAuthProvider
 from flet_auth.testing import MockOAuthServer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+pytestmark = pytest.mark.timeout(300)  # a cold Chromium loading Flutter on a loaded machine
 
 
 class WebApp:
