@@ -8,6 +8,7 @@ and the system browser played by plain HTTP against the bundled provider.
 import asyncio
 import importlib.util
 import json
+import os
 import socket
 import threading
 from collections.abc import AsyncIterator
@@ -199,6 +200,7 @@ async def test_three_logins_in_a_row_leave_no_listener_or_thread_behind(
     client: DesktopClient, page: ft.Page, events: list[Any], server: MockOAuthServer
 ) -> None:
     threads, listeners = set(threading.enumerate()), listening_sockets()
+    os_threads = len(os.listdir("/proc/self/task"))  # the engine's too
     for user in ("alice", "bob", "alice"):
         browser = with_browser(client, SystemBrowser(server, user=user))
         await flet_auth.flet.login(page, server.provider(LOOPBACK))
@@ -208,6 +210,7 @@ async def test_three_logins_in_a_row_leave_no_listener_or_thread_behind(
     assert [e.error for e in events] == [None, None, None]
     await client.wait_until(lambda: listening_sockets() == listeners)
     await client.wait_until(lambda: set(threading.enumerate()) <= threads)
+    await client.wait_until(lambda: len(os.listdir("/proc/self/task")) <= os_threads)
 
 
 async def test_openid_provider_logs_in_on_desktop(
