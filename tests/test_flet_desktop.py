@@ -225,6 +225,29 @@ async def test_openid_provider_logs_in_on_desktop(
     assert server.count("discovery") == 1
 
 
+async def test_openid_discovery_leaves_the_flet_session_running(
+    client: DesktopClient, server: MockOAuthServer
+) -> None:
+    seen_during_discovery: list[bool] = []
+
+    def main(page: ft.Page) -> None:
+        def probe(e: ft.Event[ft.Button]) -> None:
+            seen_during_discovery.append(page.auth is None)  # the login has not begun yet
+
+        page.add(ft.Button("Probe", on_click=probe))
+
+    page = await client.start(main)
+    with_browser(client, SystemBrowser(server))
+    server.fail("discovery", delay=5)  # a slow discovery document
+    login = asyncio.create_task(flet_auth.flet.login(page, server.openid_provider(LOOPBACK)))
+    await client.wait_until(lambda: server.count("discovery") == 1)
+    client.click(button(page, "Probe"))  # the user clicks while discovery is under way
+    await client.wait_until(lambda: len(seen_during_discovery) == 1)
+    assert seen_during_discovery == [True]
+    service = await asyncio.wait_for(login, 60)
+    assert service.user is not None and page.auth is service
+
+
 async def test_window_comes_to_the_front_when_the_redirect_arrives(
     client: DesktopClient, page: ft.Page, events: list[Any], server: MockOAuthServer
 ) -> None:
