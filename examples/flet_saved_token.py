@@ -38,7 +38,7 @@ async def main(page: ft.Page) -> None:
 
     async def logout_click(e: ft.Event[ft.Button]) -> None:
         await prefs.remove(AUTH_TOKEN_KEY)
-        flet_auth.flet.logout(page)
+        await flet_auth.flet.logout(page)
 
     def toggle() -> None:
         login_button.visible = page.auth is None

@@ -122,7 +122,7 @@ async def test_logout_forgets_the_token_and_fires_on_logout(
         page, server.provider(REDIRECT), on_open_authorization_url=open_url
     )
     await page._authorize_callback(server.authorize(opened[0]))
-    flet_auth.flet.logout(page)
+    await flet_auth.flet.logout(page)
     await settle()
     assert page.auth is None and len(logouts) == 1
     assert await service.get_token() is None
