@@ -38,6 +38,7 @@ from flet.messaging.connection import Connection
 from flet_auth._core import ConfigurationError, LoopbackListener, OAuthError, TransportError
 from flet_auth.authorization_service import AuthorizationService
 from flet_auth.oauth_provider import OAuthProvider
+from flet_auth.providers.openid_provider import ensure_discovered
 from flet_auth.store import FileTokenStore
 
 __all__ = ["login", "logout"]
@@ -91,9 +92,7 @@ async def login(
     try:
         if previous is not None:
             await previous.end()
-        load_metadata = getattr(provider, "load_metadata", None)
-        if callable(load_metadata):
-            await load_metadata()  # OpenID discovery, before the synchronous calls below
+        await ensure_discovered(provider)  # before the synchronous calls below
         new_service = functools.partial(
             AuthorizationService, provider, fetch_user, fetch_groups, scope
         )
@@ -190,13 +189,13 @@ async def _loopback_login(
         this.ended.set()
 
     _bring_app_forward(page)
-    if redirect.get("error"):
-        await _fire_login(page, redirect["error"], redirect.get("error_description"))
-        return service
     try:
-        service.check_state(redirect["state"])
-        await service.request_token(redirect.get("code", ""))
+        await service.request_token(service.check_authorization_response(redirect))
     except Exception as e:
+        if isinstance(e, OAuthError) and e.status is None:
+            # The provider refused in the redirect (access_denied, say): not a failure.
+            await _fire_login(page, e.error, e.error_description)
+            return service
         await _fire_login(page, *_error_of(e))
         raise
     if page.auth is None:
