@@ -9,7 +9,6 @@ use pyo3::prelude::*;
 mod crypto;
 mod errors;
 mod loopback;
-mod mock_idp;
 mod oidc;
 mod py;
 mod python_json;
@@ -22,7 +21,5 @@ mod transport;
 #[pymodule]
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    py::register(m)?;
-    m.add_class::<mock_idp::MockServerCore>()?;
-    Ok(())
+    py::register(m)
 }

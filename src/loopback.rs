@@ -17,6 +17,7 @@ use url::{Host, Url};
 
 use crate::errors::{Error, Result};
 use crate::transport::{engine, is_loopback};
+use flet_auth_primitives::html::escape;
 
 pub type Params = BTreeMap<String, String>;
 
@@ -89,13 +90,6 @@ async fn redirect(
     };
     let _ = expected.deliver.send(params);
     Html(page).into_response()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The serving task; stopping it drops the socket, so the port is free again.

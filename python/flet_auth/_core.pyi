@@ -253,14 +253,15 @@ class MockServerCore:
         multiple_aud_no_azp, wrong_azp, expired, future_iat, nbf_future, bad_signature,
         unknown_kid, alg_none, hs256_with_public_key, missing_nonce, wrong_nonce,
         wrong_at_hash)."""
+    @staticmethod
+    def forgery_kinds() -> list[str]:
+        """The names `forge_id_token` takes, one per way an ID token can be forged."""
     def last_end_session(self) -> Optional[dict[str, str]]:
         """The query of the last request to `/end_session`, or None."""
     def start(self) -> None:
         """Binds 127.0.0.1 (port 0 picks a free port) and serves in the background."""
     def stop(self) -> None:
         """Stops serving; waits up to 3 s for answers in progress."""
-    @property
-    def running_flag(self) -> bool: ...
     @property
     def url(self) -> str:
         """Base URL, `http://127.0.0.1:PORT`."""

@@ -20,7 +20,6 @@ use aes_gcm::{Aes256Gcm, AesGcm};
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -44,11 +43,7 @@ pub(crate) fn invalid() -> Error {
     )
 }
 
-pub(crate) fn random<const N: usize>() -> [u8; N] {
-    let mut buf = [0u8; N];
-    rand::thread_rng().fill_bytes(&mut buf);
-    buf
-}
+pub(crate) use flet_auth_primitives::random::bytes as random;
 
 /// PBKDF2-HMAC-SHA256, 600,000 rounds, 32 bytes.
 pub fn derive_key(secret: &str, salt: &[u8]) -> Key {
@@ -200,10 +195,7 @@ fn fernet_open(key: &Key, token_text: &[u8]) -> Result<Vec<u8>> {
 
 fn fernet_seal(key: &Key, plain: &[u8]) -> Result<Vec<u8>> {
     let iv: [u8; 16] = random();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = flet_auth_primitives::time::since_epoch().as_secs();
     let ciphertext = cbc::Encryptor::<aes::Aes128>::new_from_slices(&key[16..], &iv)
         .map_err(|_| invalid())?
         .encrypt_padded_vec_mut::<Pkcs7>(plain);

@@ -7,11 +7,11 @@ use base64::Engine as _;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256, Sha384, Sha512};
 use subtle::ConstantTimeEq;
 
 use crate::errors::{Error, Result};
-use crate::rfc6749::token::now;
+use flet_auth_primitives::time::now_secs_f64 as now;
+use flet_auth_primitives::token_hash::at_hash;
 
 /// Clock skew allowed on `exp`, `nbf` and `iat`.
 pub const LEEWAY: u64 = 60;
@@ -58,18 +58,18 @@ fn header_alg(token: &str) -> Option<String> {
     value.get("alg")?.as_str().map(str::to_owned)
 }
 
-/// `at_hash`: the left half of the hash of the access token, with the hash of the `alg`.
-pub fn at_hash(access_token: &str, alg: Algorithm) -> String {
-    let digest: Vec<u8> = match alg {
-        Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => {
-            Sha384::digest(access_token).to_vec()
-        }
-        Algorithm::RS512 | Algorithm::PS512 | Algorithm::EdDSA => {
-            Sha512::digest(access_token).to_vec()
-        }
-        _ => Sha256::digest(access_token).to_vec(),
-    };
-    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+/// A refusal of the JWT library, naming the claim or step that failed.
+fn refused(e: &jsonwebtoken::errors::Error) -> Error {
+    use jsonwebtoken::errors::ErrorKind;
+    id_token_error(match e.kind() {
+        ErrorKind::InvalidSignature => "the ID token's signature does not verify".to_owned(),
+        ErrorKind::InvalidIssuer => "the ID token is from another issuer (iss)".to_owned(),
+        ErrorKind::InvalidAudience => "the ID token is for another client (aud)".to_owned(),
+        ErrorKind::ExpiredSignature => "the ID token has expired (exp)".to_owned(),
+        ErrorKind::ImmatureSignature => "the ID token is not valid yet (nbf)".to_owned(),
+        ErrorKind::MissingRequiredClaim(claim) => format!("the ID token has no {claim}"),
+        _ => format!("the ID token was refused: {e}"),
+    })
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -130,7 +130,7 @@ pub fn verify(id_token: &str, keys: &JwkSet, expect: &Expectations) -> Result<Ma
     validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
     let claims = decode::<Map<String, Value>>(id_token, &key, &validation)
-        .map_err(|e| id_token_error(format!("the ID token was refused: {e}")))?
+        .map_err(|e| refused(&e))?
         .claims;
 
     let iat = claims.get("iat").and_then(Value::as_f64).unwrap_or(0.0);
@@ -171,7 +171,9 @@ pub fn verify(id_token: &str, keys: &JwkSet, expect: &Expectations) -> Result<Ma
         claims.get("at_hash").and_then(Value::as_str),
         &expect.access_token,
     ) {
-        if !same(hash, &at_hash(access_token, alg)) {
+        let expected = at_hash(access_token, &format!("{alg:?}"))
+            .map_err(|e| id_token_error(format!("at_hash cannot be checked: {e}")))?;
+        if !same(hash, &expected) {
             return Err(id_token_error(
                 "the ID token's at_hash does not match the access token",
             ));
@@ -192,21 +194,72 @@ mod tests {
     use super::*;
 
     #[test]
-    fn at_hash_matches_the_openid_connect_example() {
-        // OpenID Connect Core, appendix A.3: access token and at_hash of an RS256 ID token.
-        assert_eq!(
-            at_hash(
-                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
-                Algorithm::RS256
-            ),
-            "77QmUPtjPfzWtF2AnpK9RQ"
-        );
-    }
-
-    #[test]
     fn header_alg_reads_none_and_hmac() {
         let none = format!("{}.e30.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#));
         assert_eq!(header_alg(&none).as_deref(), Some("none"));
         assert_eq!(header_alg("garbage"), None);
+    }
+
+    mod forged_tokens {
+        use super::super::*;
+        use flet_auth_mock_idp::{ClientFacts, Forgery, ForgeryMatrix, SigningAlg};
+
+        fn facts() -> ClientFacts {
+            ClientFacts {
+                issuer: "https://idp.invalid".into(),
+                client_id: "client".into(),
+                nonce: "n-0S6_WzA2Mj".into(),
+                access_token: "the-access-token".into(),
+            }
+        }
+
+        fn expectations() -> Expectations {
+            let f = facts();
+            Expectations {
+                issuer: f.issuer,
+                client_id: f.client_id,
+                algorithms: SigningAlg::ALL.map(|a| a.name().to_owned()).to_vec(),
+                nonce: Some(f.nonce),
+                access_token: Some(f.access_token),
+                subject: None,
+            }
+        }
+
+        fn matrix(alg: SigningAlg) -> (ForgeryMatrix, JwkSet) {
+            let m = ForgeryMatrix::new(alg, facts()).unwrap_or_else(|e| panic!("keys: {e}"));
+            let keys = serde_json::from_value(m.jwks()).unwrap_or_else(|e| panic!("jwks: {e}"));
+            (m, keys)
+        }
+
+        #[test]
+        fn a_genuine_id_token_of_every_algorithm_verifies() {
+            for alg in SigningAlg::ALL {
+                let (m, keys) = matrix(alg);
+                let token = m.genuine().unwrap_or_else(|e| panic!("sign: {e}"));
+                let claims = verify(&token, &keys, &expectations());
+                let claims = claims.unwrap_or_else(|e| panic!("{}: {e}", alg.name()));
+                assert_eq!(claims["sub"], m.subject());
+            }
+        }
+
+        #[test]
+        fn every_forgery_the_provider_knows_is_refused_for_its_own_reason() {
+            for alg in SigningAlg::ALL {
+                let (m, keys) = matrix(alg);
+                for forgery in Forgery::ALL {
+                    let token = m.forged(forgery).unwrap_or_else(|e| panic!("forge: {e}"));
+                    let subject = forgery.rule().subject();
+                    match verify(&token, &keys, &expectations()) {
+                        Err(Error::IdToken(why)) => assert!(
+                            why.contains(subject),
+                            "{} ({}): {why:?} does not name {subject}",
+                            forgery.name(),
+                            alg.name()
+                        ),
+                        other => panic!("{} ({}) got {other:?}", forgery.name(), alg.name()),
+                    }
+                }
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ mod hooks;
 pub mod json;
 pub mod logging;
 mod loopback;
+mod mock_server;
 mod oidc;
 mod provider;
 mod service;
@@ -37,6 +38,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<service::ServiceCore>()?;
     m.add_class::<loopback::LoopbackListener>()?;
     m.add_class::<crypto::SecretBox>()?;
+    m.add_class::<mock_server::MockServerCore>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("REFRESH_LEEWAY", REFRESH_LEEWAY)?;
     m.add("LOGIN_TTL", LOGIN_TTL.as_secs_f64())?;

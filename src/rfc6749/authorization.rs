@@ -3,8 +3,10 @@
 
 use std::time::{Duration, Instant};
 
+use flet_auth_primitives::random::url_safe;
+use flet_auth_primitives::rfc7636::Pkce;
 use oauth2::basic::BasicClient;
-use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
+use oauth2::{AuthUrl, ClientId, CsrfToken, RedirectUrl, Scope};
 use subtle::ConstantTimeEq;
 
 use crate::errors::{Error, Result};
@@ -13,6 +15,8 @@ use crate::rfc6749::token::now;
 
 /// How long a login in progress waits for its redirect: its `state` expires after this.
 pub const LOGIN_TTL: Duration = Duration::from_secs(600);
+/// Random octets of a `state` and a `nonce` (192 bits).
+const STATE_OCTETS: usize = 24;
 
 /// One login in progress: what the redirect must carry back and what the exchange must send.
 pub struct PendingLogin {
@@ -36,28 +40,31 @@ pub fn authorization_request(
         .set_auth_uri(AuthUrl::from_url(p.authorization_endpoint.clone()))
         .set_redirect_uri(redirect);
     let mut request = client
-        .authorize_url(|| CsrfToken::new_random_len(24))
+        .authorize_url(|| CsrfToken::new(url_safe(STATE_OCTETS)))
         .add_scopes(scope.iter().cloned().map(Scope::new));
-    let explicit_pkce = p.code_challenge.is_some() || p.code_verifier.is_some();
-    let mut verifier = None;
-    if explicit_pkce {
-        // Flet's fixed PKCE values, whatever their method, are sent as given.
-        if let Some(c) = &p.code_challenge {
-            request = request.add_extra_param("code_challenge", c.clone());
-        }
-        if let Some(m) = &p.code_challenge_method {
-            request = request.add_extra_param("code_challenge_method", m.clone());
-        }
-        verifier = p.code_verifier.clone();
+    // Flet's fixed PKCE values, whatever their method, are sent as given.
+    let explicit = p.code_challenge.is_some() || p.code_verifier.is_some();
+    let (challenge, method, verifier) = if explicit {
+        let method = p.code_challenge_method.clone();
+        (p.code_challenge.clone(), method, p.code_verifier.clone())
     } else if p.pkce {
-        let (challenge, fresh) = PkceCodeChallenge::new_random_sha256();
-        request = request.set_pkce_challenge(challenge);
-        verifier = Some(fresh.into_secret());
+        let fresh = Pkce::new_s256();
+        let method = Some(fresh.method.as_str().to_owned());
+        (
+            Some(fresh.code_challenge),
+            method,
+            Some(fresh.code_verifier),
+        )
+    } else {
+        (None, None, None)
+    };
+    if let Some(c) = challenge {
+        request = request.add_extra_param("code_challenge", c);
     }
-    let nonce = p
-        .oidc
-        .as_ref()
-        .map(|_| CsrfToken::new_random_len(24).into_secret());
+    if let Some(m) = method {
+        request = request.add_extra_param("code_challenge_method", m);
+    }
+    let nonce = p.oidc.as_ref().map(|_| url_safe(STATE_OCTETS));
     if let Some(n) = &nonce {
         request = request.add_extra_param("nonce", n.clone());
     }

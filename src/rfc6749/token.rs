@@ -6,7 +6,6 @@
 //! edits a token (say `expires_at`, to force a refresh) edits the service's token.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
@@ -69,12 +68,7 @@ pub fn lock(cell: &Mutex<TokenData>) -> MutexGuard<'_, TokenData> {
     cell.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-pub fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+pub use flet_auth_primitives::time::now_secs_f64 as now;
 
 impl TokenData {
     /// Compact JSON, byte for byte what Flet's `OAuthToken.to_json()` writes.

@@ -1,40 +1,12 @@
 //! ID tokens (OpenID Connect Core §2): their claims, `at_hash` and signature.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use flet_auth_primitives::token_hash::at_hash;
 use jsonwebtoken::Header;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
-use super::forgery::Forgery;
-use super::keys::{KeyError, SigningKey};
-use super::state::MockUser;
-
-/// An ID token could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum IdTokenError {
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    #[error("cannot sign the ID token: {0}")]
-    Jwt(#[from] jsonwebtoken::errors::Error),
-}
-
-/// Seconds since the Unix epoch.
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
-/// OpenID Connect Core §3.1.3.6: base64url of the left half of SHA-256 of the access token
-/// (the hash of both RS256 and ES256).
-pub fn at_hash(access_token: &str) -> String {
-    let digest = Sha256::digest(access_token.as_bytes());
-    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
-}
+use crate::error::IdTokenError;
+use crate::keys::{SigningAlg, SigningKey};
+use crate::users::MockUser;
 
 /// What an ID token asserts.
 pub struct IdTokenFacts<'a> {
@@ -48,8 +20,13 @@ pub struct IdTokenFacts<'a> {
     pub ttl: i64,
 }
 
-/// The claims: the protocol's first, then the user's (which never replace them).
-pub fn claims(facts: &IdTokenFacts<'_>, now: i64) -> Map<String, Value> {
+/// The claims of a token signed with `alg` at `now`: the protocol's first, then the user's
+/// (which never replace them).
+pub fn claims(
+    facts: &IdTokenFacts<'_>,
+    alg: SigningAlg,
+    now: i64,
+) -> Result<Map<String, Value>, IdTokenError> {
     let mut claims = Map::new();
     let sub = facts
         .user
@@ -66,13 +43,14 @@ pub fn claims(facts: &IdTokenFacts<'_>, now: i64) -> Map<String, Value> {
     if let Some(nonce) = facts.nonce {
         claims.insert("nonce".into(), nonce.into());
     }
-    claims.insert("at_hash".into(), at_hash(facts.access_token).into());
+    let hash = at_hash(facts.access_token, alg.name())?;
+    claims.insert("at_hash".into(), hash.into());
     if let Value::Object(user_claims) = facts.user.userinfo() {
         for (name, value) in user_claims {
             claims.entry(name).or_insert(value);
         }
     }
-    claims
+    Ok(claims)
 }
 
 /// A JWS in compact serialization, signed with `key` and naming it in `kid`.
@@ -82,34 +60,11 @@ pub fn sign(claims: &Map<String, Value>, key: &SigningKey) -> Result<String, IdT
     Ok(jsonwebtoken::encode(&header, claims, &key.encoding)?)
 }
 
-/// The ID token of a token response: right, or wrong in the way of `forgery`.
-pub fn issue(
-    facts: &IdTokenFacts<'_>,
-    key: &SigningKey,
-    forgery: Option<Forgery>,
-) -> Result<String, IdTokenError> {
-    let now = now();
-    let claims = claims(facts, now);
-    match forgery {
-        None => sign(&claims, key),
-        Some(forgery) => forgery.forge(claims, key, now),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock_idp::keys::{pooled, SigningAlg};
-    use crate::mock_idp::state::default_users;
-
-    /// OpenID Connect Core, Appendix A.3: the example access token and its `at_hash`.
-    #[test]
-    fn at_hash_matches_the_openid_connect_example() {
-        assert_eq!(
-            at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
-            "77QmUPtjPfzWtF2AnpK9RQ"
-        );
-    }
+    use crate::keys::pooled;
+    use crate::users::default_users;
 
     fn facts(user: &MockUser) -> IdTokenFacts<'_> {
         IdTokenFacts {
@@ -124,9 +79,9 @@ mod tests {
     }
 
     #[test]
-    fn claims_hold_protocol_and_user_claims() {
+    fn claims_hold_protocol_and_user_claims() -> Result<(), IdTokenError> {
         let users = default_users();
-        let claims = claims(&facts(&users[0]), 1000);
+        let claims = claims(&facts(&users[0]), SigningAlg::Rs256, 1000)?;
         assert_eq!(claims["iss"], "http://127.0.0.1:1");
         assert_eq!(claims["sub"], "1001");
         assert_eq!(claims["aud"], "client");
@@ -134,32 +89,34 @@ mod tests {
         assert_eq!(claims["iat"], 1000);
         assert_eq!(claims["auth_time"], 100);
         assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
-        assert_eq!(claims["at_hash"], at_hash("token").as_str());
+        assert_eq!(claims["at_hash"], at_hash("token", "RS256")?.as_str());
         assert_eq!(claims["email"], "alice@example.com");
         assert_eq!(claims["preferred_username"], "alice");
         assert_eq!(
             claims["groups"],
             serde_json::json!(["admins", "developers"])
         );
+        Ok(())
     }
 
     #[test]
-    fn user_claims_never_replace_protocol_claims() {
+    fn user_claims_never_replace_protocol_claims() -> Result<(), IdTokenError> {
         let mut custom = Map::new();
         custom.insert("iss".into(), "https://evil.example".into());
         custom.insert("aud".into(), "evil".into());
         let user = MockUser::new("eve", 7, custom);
-        let claims = claims(&facts(&user), 1000);
+        let claims = claims(&facts(&user), SigningAlg::Es256, 1000)?;
         assert_eq!(claims["iss"], "http://127.0.0.1:1");
         assert_eq!(claims["aud"], "client");
         assert_eq!(claims["sub"], "7");
+        Ok(())
     }
 
     #[test]
     fn signed_token_names_its_key() -> Result<(), IdTokenError> {
         let key = pooled(SigningAlg::Es256, 0)?;
         let users = default_users();
-        let token = issue(&facts(&users[0]), &key, None)?;
+        let token = sign(&claims(&facts(&users[0]), key.alg, 1000)?, &key)?;
         let header = jsonwebtoken::decode_header(&token)?;
         assert_eq!(header.kid.as_deref(), Some(key.kid.as_str()));
         assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);

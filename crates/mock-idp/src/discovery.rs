@@ -1,8 +1,10 @@
 //! Provider metadata: OpenID Connect Discovery 1.0 §3 and RFC 8414 (one document for both).
 
+use flet_auth_primitives::rfc7636::CodeChallengeMethod;
 use serde_json::{json, Value};
 
-use super::state::MockUser;
+use crate::keys::SigningAlg;
+use crate::users::MockUser;
 
 /// The claims every ID token or userinfo answer may carry.
 const STANDARD_CLAIMS: [&str; 12] = [
@@ -43,8 +45,8 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-        "code_challenge_methods_supported": ["S256", "plain"],
+        "id_token_signing_alg_values_supported": SigningAlg::ALL.map(SigningAlg::name),
+        "code_challenge_methods_supported": [CodeChallengeMethod::S256.as_str(), CodeChallengeMethod::Plain.as_str()],
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
@@ -55,7 +57,7 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock_idp::state::default_users;
+    use crate::users::default_users;
 
     #[test]
     fn endpoints_are_on_the_base_url_and_issuer_is_as_given() {

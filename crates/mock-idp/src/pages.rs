@@ -3,15 +3,9 @@
 
 use std::collections::HashMap;
 
-use super::state::MockUser;
+use flet_auth_primitives::html::escape;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use crate::users::MockUser;
 
 const STYLE: &str =
     "body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}\
@@ -62,4 +56,35 @@ pub fn signed_out_page() -> String {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Signed out</title><style>{STYLE}</style></head>\
 <body><h1 id=\"signed-out\">You are signed out</h1></body></html>"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::users::default_users;
+
+    #[test]
+    fn the_login_form_carries_every_parameter_escaped() {
+        let params: HashMap<String, String> = [
+            ("client_id", "mock-client"),
+            ("state", "\"><script>alert(1)</script>"),
+            ("decision", "allow"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let page = login_form(&default_users(), &params);
+        assert!(!page.contains("<script>"));
+        assert!(page.contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""));
+        assert!(
+            !page.contains("name=\"decision\" value=\"allow\">"),
+            "the buttons decide"
+        );
+        assert!(page.contains("<option value=\"bob\">bob</option>"));
+    }
+
+    #[test]
+    fn the_error_page_escapes_its_message() {
+        assert!(error_page("<b>").contains("<p id=\"error\">&lt;b&gt;</p>"));
+    }
 }

@@ -10,6 +10,8 @@ use rand::rngs::OsRng;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::error::{KeyError, MockError};
+
 /// The `alg` of the ID tokens a server signs (JWA, RFC 7518 §3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SigningAlg {
@@ -18,15 +20,7 @@ pub enum SigningAlg {
 }
 
 impl SigningAlg {
-    pub const NAMES: [&'static str; 2] = ["RS256", "ES256"];
-
-    pub fn parse(name: &str) -> Option<SigningAlg> {
-        match name {
-            "RS256" => Some(SigningAlg::Rs256),
-            "ES256" => Some(SigningAlg::Es256),
-            _ => None,
-        }
-    }
+    pub const ALL: [SigningAlg; 2] = [SigningAlg::Rs256, SigningAlg::Es256];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -50,12 +44,18 @@ impl SigningAlg {
     }
 }
 
-/// A key could not be generated or encoded.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot make a {alg} signing key: {reason}")]
-pub struct KeyError {
-    alg: &'static str,
-    reason: String,
+impl std::str::FromStr for SigningAlg {
+    type Err = MockError;
+
+    fn from_str(name: &str) -> Result<SigningAlg, MockError> {
+        let found = SigningAlg::ALL.into_iter().find(|alg| alg.name() == name);
+        found.ok_or_else(|| {
+            MockError::Configuration(format!(
+                "id_token_alg must be one of {}, not {name:?}",
+                SigningAlg::ALL.map(SigningAlg::name).join(", ")
+            ))
+        })
+    }
 }
 
 impl KeyError {
@@ -80,7 +80,7 @@ pub struct SigningKey {
 }
 
 /// RFC 7638: base64url of SHA-256 of the required members, in lexicographic order.
-pub fn thumbprint(required_members: &[(&str, &str)]) -> String {
+fn thumbprint(required_members: &[(&str, &str)]) -> String {
     let members: Vec<String> = required_members
         .iter()
         .map(|(k, v)| format!("\"{k}\":\"{v}\""))
@@ -90,7 +90,7 @@ pub fn thumbprint(required_members: &[(&str, &str)]) -> String {
 }
 
 /// The public JWK of an RSA key from its big-endian modulus and exponent.
-pub fn rsa_jwk(n: &[u8], e: &[u8]) -> (String, Value) {
+fn rsa_jwk(n: &[u8], e: &[u8]) -> (String, Value) {
     let (n, e) = (URL_SAFE_NO_PAD.encode(n), URL_SAFE_NO_PAD.encode(e));
     let kid = thumbprint(&[("e", &e), ("kty", "RSA"), ("n", &n)]);
     let jwk = json!({"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": n, "e": e});
@@ -98,7 +98,7 @@ pub fn rsa_jwk(n: &[u8], e: &[u8]) -> (String, Value) {
 }
 
 /// The public JWK of a P-256 key from its affine coordinates.
-pub fn ec_jwk(x: &[u8], y: &[u8]) -> (String, Value) {
+fn ec_jwk(x: &[u8], y: &[u8]) -> (String, Value) {
     let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
     let kid = thumbprint(&[("crv", "P-256"), ("kty", "EC"), ("x", &x), ("y", &y)]);
     let jwk = json!({"kty": "EC", "kid": kid, "alg": "ES256", "use": "sig", "crv": "P-256", "x": x, "y": y});
@@ -156,7 +156,7 @@ fn generate_ec() -> Result<SigningKey, KeyError> {
 }
 
 /// Generates a fresh key (RSA: tens of milliseconds in release builds, seconds in debug).
-pub fn generate(alg: SigningAlg) -> Result<SigningKey, KeyError> {
+fn generate(alg: SigningAlg) -> Result<SigningKey, KeyError> {
     match alg {
         SigningAlg::Rs256 => generate_rsa(),
         SigningAlg::Es256 => generate_ec(),

@@ -1,0 +1,45 @@
+//! The provider's settings: its two clients, its users, what it issues and how it signs.
+
+use flet_auth_primitives::random;
+
+use crate::keys::SigningAlg;
+use crate::users::{default_users, MockUser};
+
+/// How a provider is set up; `Settings::default()` is what `MockOAuthServer()` gets. (No
+/// `Debug`: it holds the client secret.)
+#[derive(Clone)]
+pub struct Settings {
+    /// The confidential client (client secret, post or basic).
+    pub client_id: String,
+    pub client_secret: String,
+    /// The public client: no secret, PKCE required.
+    pub public_client_id: String,
+    /// The redirect URIs a client may use; None allows any http(s) URI.
+    pub redirect_uris: Option<Vec<String>>,
+    pub users: Vec<MockUser>,
+    /// Show an HTML page with Allow and Deny instead of consenting at once.
+    pub login_form: bool,
+    pub issue_refresh_tokens: bool,
+    /// Lifetime in seconds of the first access tokens (changeable while serving).
+    pub access_token_ttl: i64,
+    pub id_token_alg: SigningAlg,
+    /// `iss` of ID tokens and discovery, instead of the base URL.
+    pub issuer: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            client_id: "mock-client".into(),
+            client_secret: random::url_safe(24),
+            public_client_id: "mock-public-client".into(),
+            redirect_uris: None,
+            users: default_users(),
+            login_form: false,
+            issue_refresh_tokens: true,
+            access_token_ttl: 3600,
+            id_token_alg: SigningAlg::Rs256,
+            issuer: None,
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The token endpoint (RFC 6749 §3.2): the authorization code grant (§4.1.3, with PKCE's
+//! check, RFC 7636 §4.6) and the refresh token grant (§6), refresh tokens rotating.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use flet_auth_primitives::random;
+use flet_auth_primitives::rfc7636;
+
+use super::client_auth::authenticate_client;
+use super::shared::{fault, oauth_error, Params};
+use crate::faults::Endpoint;
+use crate::grants::{Grant, CODE_TTL};
+use crate::state::MockState;
+
+pub async fn token(
+    State(state): State<Arc<MockState>>,
+    headers: HeaderMap,
+    Form(form): Form<Params>,
+) -> Response {
+    if let Some(r) = fault(&state, Endpoint::Token).await {
+        return r;
+    }
+    let client_id = match authenticate_client(&state, &headers, &form) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let invalid_grant = |why: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
+    let (grant, nonce) = match field("grant_type") {
+        "authorization_code" => {
+            state.count_also("token.authorization_code");
+            let Some(code) = state.take_code(field("code")) else {
+                return invalid_grant("The authorization code is unknown or was already used");
+            };
+            if code.client_id != client_id || code.redirect_uri != field("redirect_uri") {
+                return invalid_grant("The code was issued to another client or redirect_uri");
+            }
+            if code.issued.elapsed() > CODE_TTL {
+                return invalid_grant("The authorization code expired");
+            }
+            if let Some((challenge, method)) = &code.code_challenge {
+                if !rfc7636::verify(field("code_verifier"), challenge, *method) {
+                    return invalid_grant("PKCE verification failed");
+                }
+            }
+            let grant = Grant {
+                grant_id: random::url_safe(16),
+                client_id,
+                username: code.username,
+                scope: code.scope,
+                auth_time: code.auth_time,
+            };
+            (grant, code.nonce)
+        }
+        "refresh_token" => {
+            state.count_also("token.refresh_token");
+            let Some(grant) = state.take_refresh_token(field("refresh_token")) else {
+                return invalid_grant("The refresh token is unknown or was already used");
+            };
+            if grant.client_id != client_id {
+                return invalid_grant("The refresh token was issued to another client");
+            }
+            (grant, None)
+        }
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Use authorization_code or refresh_token",
+            )
+        }
+    };
+    match state.issue_tokens(grant, nonce.as_deref()) {
+        Ok(body) => ([(CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Err(e) => oauth_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            &e.to_string(),
+        ),
+    }
+}

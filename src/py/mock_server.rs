@@ -1,0 +1,274 @@
+//! `MockServerCore`, the engine of `flet_auth.testing.MockOAuthServer`: converts Python
+//! arguments for the bundled provider (`flet_auth_mock_idp`), releases the GIL while it works
+//! and maps its errors to flet_auth's exceptions.
+
+use std::collections::BTreeMap;
+
+use flet_auth_mock_idp::{
+    users_from_claims, Endpoint, Fault, Forgery, MockError, MockServer, Settings, SigningAlg,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde_json::Value;
+
+use crate::errors::Error;
+use crate::py::bridge::block_on;
+use crate::transport::engine;
+
+/// The provider's errors as flet_auth's; a socket error stays an `OSError`.
+fn to_py(e: MockError) -> PyErr {
+    match e {
+        MockError::Io(e) => e.into(),
+        e => to_engine(e).into(),
+    }
+}
+
+fn to_engine(e: MockError) -> Error {
+    match e {
+        MockError::NoRedirect { status } => Error::HttpStatus {
+            status,
+            endpoint: "authorization endpoint (no redirect)".into(),
+        },
+        MockError::Transport(_) => Error::transport(e.to_string()),
+        e => Error::Configuration(e.to_string()),
+    }
+}
+
+/// `users` as `(username, claims)` pairs in JSON, in the dict's order.
+fn users_from_py(users: &Bound<'_, PyDict>) -> PyResult<Vec<(String, Value)>> {
+    let dumps = users.py().import("json")?.getattr("dumps")?;
+    let mut out = Vec::with_capacity(users.len());
+    for (name, claims) in users.iter() {
+        let name: String = name.extract()?;
+        let text: String = dumps.call1((claims,))?.extract()?;
+        let claims = serde_json::from_str(&text).map_err(|e| {
+            Error::Configuration(format!("the claims of user {name:?} are not JSON: {e}"))
+        })?;
+        out.push((name, claims));
+    }
+    Ok(out)
+}
+
+/// The engine of `flet_auth.testing.MockOAuthServer`.
+#[pyclass(frozen, subclass, module = "flet_auth._core")]
+pub struct MockServerCore {
+    server: MockServer,
+}
+
+#[pymethods]
+impl MockServerCore {
+    #[new]
+    #[pyo3(signature = (port=0, *, users=None, client_id=None, client_secret=None,
+                        public_client_id=None, access_token_ttl=3600,
+                        refresh_tokens=true, login_form=false, redirect_uris=None,
+                        id_token_alg="RS256", issuer=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        port: u16,
+        users: Option<&Bound<'_, PyDict>>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        public_client_id: Option<String>,
+        access_token_ttl: i64,
+        refresh_tokens: bool,
+        login_form: bool,
+        redirect_uris: Option<Vec<String>>,
+        id_token_alg: &str,
+        issuer: Option<String>,
+    ) -> PyResult<Self> {
+        crate::py::logging::ensure(py)?;
+        let mut settings = Settings {
+            redirect_uris,
+            login_form,
+            issue_refresh_tokens: refresh_tokens,
+            access_token_ttl,
+            id_token_alg: id_token_alg.parse::<SigningAlg>().map_err(to_py)?,
+            issuer,
+            ..Settings::default()
+        };
+        if let Some(users) = users {
+            settings.users = users_from_claims(users_from_py(users)?).map_err(to_py)?;
+        }
+        if let Some(client_id) = client_id {
+            settings.client_id = client_id;
+        }
+        if let Some(client_secret) = client_secret {
+            settings.client_secret = client_secret;
+        }
+        if let Some(public_client_id) = public_client_id {
+            settings.public_client_id = public_client_id;
+        }
+        // The first key of the process is generated here (an RSA key takes a while).
+        let server = py
+            .detach(|| MockServer::new(settings, port))
+            .map_err(to_py)?;
+        Ok(MockServerCore { server })
+    }
+
+    /// Binds 127.0.0.1 (port 0 picks a free port) and serves in the background.
+    fn start(&self) -> PyResult<()> {
+        let engine = engine()?;
+        self.server.start(&engine.runtime).map_err(to_py)?;
+        Ok(())
+    }
+
+    /// Stops serving; waits up to 3 s for answers in progress.
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        if self.server.address().is_none() {
+            return Ok(());
+        }
+        let server = self.server.clone();
+        block_on(py, async move {
+            server.stop().await;
+            Ok(())
+        })
+    }
+
+    /// Base URL, `http://127.0.0.1:PORT`.
+    #[getter]
+    fn url(&self) -> PyResult<String> {
+        self.server.url().map_err(to_py)
+    }
+
+    #[getter]
+    fn port(&self) -> PyResult<u16> {
+        let addr = self.server.address().ok_or(MockError::NotRunning);
+        Ok(addr.map_err(to_py)?.port())
+    }
+
+    #[getter]
+    fn client_id(&self) -> String {
+        self.server.settings().client_id.clone()
+    }
+
+    #[getter]
+    fn client_secret(&self) -> String {
+        self.server.settings().client_secret.clone()
+    }
+
+    #[getter]
+    fn public_client_id(&self) -> String {
+        self.server.settings().public_client_id.clone()
+    }
+
+    /// `iss` of the ID tokens: the `issuer` given, else the base URL.
+    #[getter]
+    fn issuer(&self) -> PyResult<String> {
+        self.server.issuer().map_err(to_py)
+    }
+
+    /// `alg` of the ID tokens: "RS256" or "ES256".
+    #[getter]
+    fn id_token_alg(&self) -> &'static str {
+        self.server.id_token_alg().name()
+    }
+
+    #[getter]
+    fn users(&self) -> Vec<String> {
+        let users = &self.server.settings().users;
+        users.iter().map(|u| u.username.clone()).collect()
+    }
+
+    /// Lifetime in seconds of the access tokens issued from now on.
+    #[getter]
+    fn get_access_token_ttl(&self) -> i64 {
+        self.server.access_token_ttl()
+    }
+
+    #[setter]
+    fn set_access_token_ttl(&self, seconds: i64) {
+        self.server.set_access_token_ttl(seconds);
+    }
+
+    /// Follows an authorization URL as `user` would in a browser, approving (or denying) it,
+    /// and returns the query of the redirect: `code` and `state`, or `error`.
+    #[pyo3(signature = (authorization_url, user=None, approve=true))]
+    fn authorize(
+        &self,
+        py: Python<'_>,
+        authorization_url: String,
+        user: Option<String>,
+        approve: bool,
+    ) -> PyResult<BTreeMap<String, String>> {
+        let server = self.server.clone();
+        block_on(py, async move {
+            let query = server.authorize(&authorization_url, user.as_deref(), approve);
+            query.await.map_err(to_engine)
+        })
+    }
+
+    /// Answers the next `times` requests of `endpoint` with a fault instead of the normal
+    /// answer: `status` and `body`, after `delay` seconds, or a connection closed mid-answer.
+    /// A fault with only a `delay` slows the normal answer down.
+    #[pyo3(signature = (endpoint, status=None, body=None, *, content_type=None, delay=None, close=false, times=1))]
+    #[allow(clippy::too_many_arguments)]
+    fn fail(
+        &self,
+        endpoint: &str,
+        status: Option<u16>,
+        body: Option<String>,
+        content_type: Option<String>,
+        delay: Option<f64>,
+        close: bool,
+        times: usize,
+    ) -> PyResult<()> {
+        let endpoint = endpoint.parse::<Endpoint>().map_err(to_py)?;
+        let fault = Fault::new(status, body, content_type, delay, close).map_err(to_py)?;
+        self.server.fail(endpoint, fault, times);
+        Ok(())
+    }
+
+    /// Forgets the queued faults and forged ID tokens.
+    fn clear_faults(&self) {
+        self.server.clear_faults();
+    }
+
+    /// Signs ID tokens with a new key of the same `alg`; the old keys stay in the JWKS (so
+    /// tokens they signed still verify) unless `drop_old`.
+    #[pyo3(signature = (drop_old=false))]
+    fn rotate_keys(&self, py: Python<'_>, drop_old: bool) -> PyResult<()> {
+        py.detach(|| self.server.rotate_keys(drop_old))
+            .map_err(to_py)
+    }
+
+    /// Makes the next `times` ID tokens wrong in one way (`kind`: wrong_iss, wrong_aud,
+    /// multiple_aud_no_azp, wrong_azp, expired, future_iat, nbf_future, bad_signature,
+    /// unknown_kid, alg_none, hs256_with_public_key, missing_nonce, wrong_nonce, wrong_at_hash).
+    #[pyo3(signature = (kind, times=1))]
+    fn forge_id_token(&self, py: Python<'_>, kind: &str, times: usize) -> PyResult<()> {
+        let forgery = kind.parse::<Forgery>().map_err(to_py)?;
+        py.detach(|| self.server.forge_id_token(forgery, times))
+            .map_err(to_py)
+    }
+
+    /// The names `forge_id_token` takes, one per way an ID token can be forged.
+    #[staticmethod]
+    fn forgery_kinds() -> Vec<&'static str> {
+        Forgery::ALL.map(Forgery::name).to_vec()
+    }
+
+    /// The query of the last request to `/end_session`, or None.
+    fn last_end_session(&self) -> Option<BTreeMap<String, String>> {
+        self.server.last_end_session()
+    }
+
+    /// Requests received per endpoint (and per grant type: `token.refresh_token`, ...).
+    fn counts(&self) -> BTreeMap<String, u64> {
+        self.server.counts()
+    }
+
+    fn count(&self, endpoint: &str) -> u64 {
+        self.server.count(endpoint)
+    }
+
+    fn reset_counts(&self) {
+        self.server.reset_counts();
+    }
+
+    fn __repr__(&self) -> String {
+        let url = self.server.url().unwrap_or_else(|_| "not running".into());
+        let client_id = &self.server.settings().client_id;
+        format!("MockOAuthServer({url}, client_id={client_id:?})")
+    }
+}
