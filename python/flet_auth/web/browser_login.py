@@ -1,7 +1,7 @@
 """`BrowserLogin`: the login of the browser whose request is being handled."""
 
-from collections.abc import Mapping, MutableMapping
-from typing import Any, Optional
+from collections.abc import Mapping
+from typing import Optional
 
 import flet_auth.web.session as browser_session
 from flet_auth._core import OAuthToken
@@ -22,7 +22,7 @@ class BrowserLogin:
     def __init__(
         self,
         logins: LoginStore,
-        session: MutableMapping[str, Any],
+        session: browser_session.Session,
         clients: Mapping[str, WebClient],
     ) -> None:
         self.logins = logins

@@ -6,7 +6,7 @@ The checks are pure functions; the sync face composes them with the store and th
 """
 
 import time
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -29,8 +29,6 @@ __all__ = [
     "start_login",
     "take_pending",
 ]
-
-Session = MutableMapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def begin_login(
 def start_login(
     logins: LoginStore,
     client: WebClient,
-    session: Session,
+    session: browser_session.Session,
     *,
     redirect_uri: str,
     next_url: Optional[str] = None,
@@ -79,7 +77,7 @@ def start_login(
 
 
 def take_pending(
-    logins: LoginStore, session: Session, query: Mapping[str, str]
+    logins: LoginStore, session: browser_session.Session, query: Mapping[str, str]
 ) -> tuple[PendingLogin, str]:
     """Takes (once) the login in progress that the redirect's `state` names for this
     browser; returns it and the state. A `StateMismatchError` when there is none."""
@@ -118,7 +116,7 @@ def check_redirect(pending: PendingLogin, client: str, query: Mapping[str, str])
     return code
 
 
-def keep_login(logins: LoginStore, session: Session, login: StoredLogin) -> None:
+def keep_login(logins: LoginStore, session: browser_session.Session, login: StoredLogin) -> None:
     """Stores the new login under a fresh id, forgets the one it replaces and puts the id
     in the session with a new CSRF token."""
     old = browser_session.login_id(session)
@@ -130,7 +128,10 @@ def keep_login(logins: LoginStore, session: Session, login: StoredLogin) -> None
 
 
 def complete_login(
-    logins: LoginStore, client: WebClient, session: Session, query: Mapping[str, str]
+    logins: LoginStore,
+    client: WebClient,
+    session: browser_session.Session,
+    query: Mapping[str, str],
 ) -> CompletedLogin:
     """Completes the login from the redirect's `query` (`state`, `code` or `error`):
     checks it, exchanges the code (PKCE verifier sent; for OpenID Connect the ID token and

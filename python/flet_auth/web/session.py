@@ -12,6 +12,7 @@ __all__ = [
     "BROWSER_ID",
     "CSRF_TOKEN",
     "LOGIN_ID",
+    "Session",
     "browser_id",
     "csrf_token",
     "csrf_valid",
@@ -31,6 +32,7 @@ CSRF_TOKEN = "_flet_auth_csrf"
 """The session key of the CSRF token."""
 
 Session = MutableMapping[str, Any]
+"""The browser's session as the framework layer hands it over."""
 
 
 def login_id(session: Session) -> Optional[str]:
