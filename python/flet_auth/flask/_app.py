@@ -20,6 +20,7 @@ __all__ = [
     "FlaskContext",
     "app_state",
     "reload_request_login",
+    "request_app_state",
     "request_login",
 ]
 
@@ -60,13 +61,18 @@ def app_state() -> AppState:
     return state
 
 
-def request_login() -> BrowserLogin:
-    """The login of the request's browser (read once per request)."""
+def request_app_state() -> AppState:
+    """The state of the app serving the request being handled; a RuntimeError outside one."""
     if not has_request_context():
         raise RuntimeError("current_auth is only available while handling a request")
+    return app_state()
+
+
+def request_login() -> BrowserLogin:
+    """The login of the request's browser (read once per request)."""
+    state = request_app_state()
     login = g.get(_REQUEST_LOGIN)
     if not isinstance(login, BrowserLogin):
-        state = app_state()
         login = BrowserLogin(state.logins, session, state.clients)
         g.setdefault(_REQUEST_LOGIN, login)
     return login

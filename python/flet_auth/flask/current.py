@@ -5,11 +5,18 @@ import functools
 import logging
 from typing import Any, Callable, Optional, TypeVar, cast
 
-from flask import current_app, has_request_context, redirect, request, url_for
+from flask import current_app, has_request_context, redirect, request, session, url_for
 
+import flet_auth.web.session as browser_session
 from flet_auth._core import ConfigurationError, OAuthToken
 from flet_auth.flask._answers import error_response, wants_json
-from flet_auth.flask._app import EXTENSION, AppState, app_state, request_login
+from flet_auth.flask._app import (
+    EXTENSION,
+    AppState,
+    app_state,
+    request_app_state,
+    request_login,
+)
 from flet_auth.user import User
 from flet_auth.web.errors import LOGIN_REQUIRED, PROVIDER_UNAVAILABLE, PROVIDER_UNREACHABLE
 from flet_auth.web.redirects import request_path
@@ -43,7 +50,8 @@ class CurrentAuth:
     @property
     def csrf_token(self) -> str:
         """The value a form must send as `csrf_token` (or header `X-CSRF-Token`) to log out."""
-        return request_login().csrf_token
+        request_app_state()
+        return browser_session.csrf_token(session)  # from the session: the store is not needed
 
     def get_token(self) -> Optional[OAuthToken]:
         """The access token, refreshed first when it expires within 60 s; None when nobody is

@@ -70,11 +70,6 @@ class BrowserLogin:
         login = self._load()
         return login.to_user() if login is not None else None
 
-    @property
-    def csrf_token(self) -> str:
-        """The session's CSRF token."""
-        return browser_session.csrf_token(self.session)
-
     def get_token(self) -> Optional[OAuthToken]:
         """The access token, refreshed first when it is due (once for all workers); None
         when nobody is logged in, or the token expired for good or its refresh was refused
