@@ -5,6 +5,9 @@ from threading import Barrier
 
 import httpx
 
+JSON = {"Accept": "application/json"}
+"""The headers of a request from an API client (answered with JSON, never a redirect)."""
+
 
 def get_at_once(
     base_url: str, session: str, path: str, count: int, headers: dict[str, str]

@@ -25,13 +25,16 @@ Tokens and users live server side, encrypted with `flet_auth.security` (key: `SE
 file in the app's instance folder, or in Redis with `FLET_AUTH_STORE = "redis://..."`. A token
 refreshed by one worker is seen by all, and when many requests find it expired at once a short
 lock in the store lets exactly one of them refresh it while the others wait for the new one.
+
+The logic is framework-neutral, in `flet_auth.web`; this package is its Flask face.
 """
 
-from flet_auth.flask._common import AuthEvent, safe_next
 from flet_auth.flask.client import FlaskOAuthClient
 from flet_auth.flask.current import CurrentAuth, current_auth, login_required
 from flet_auth.flask.extension import FletAuth
-from flet_auth.flask.store import StoreUnavailableError
+from flet_auth.web.errors import StoreUnavailableError
+from flet_auth.web.events import AuthEvent
+from flet_auth.web.redirects import safe_next
 
 __all__ = [
     "AuthEvent",

@@ -14,11 +14,11 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
-from flask_apps.clients import get_at_once
+from flask_apps.browser import wait_for_text
+from flask_apps.clients import JSON, get_at_once
 from flask_apps.processes import HTTP_TIMEOUT, GunicornApp, RedisServer
 from flet_auth import OAuthToken
 from flet_auth.security import decrypt
-from test_flask_workers import JSON, wait_for_text
 from third_party.server import DjangoOAuthServer
 
 TOKEN_LIFETIME = 63  # the app refreshes a token 60 s before it expires: 3 s after it got it

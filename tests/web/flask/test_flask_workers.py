@@ -11,16 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
-from flask_apps.clients import get_at_once
+from flask_apps.browser import wait_for_text
+from flask_apps.clients import JSON, get_at_once
 from flask_apps.processes import HTTP_TIMEOUT, GunicornApp, RedisServer
 from flet_auth.testing import MockOAuthServer
-
-JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -105,13 +103,6 @@ def browser_login(driver: webdriver.Chrome, start_url: str, user: str, provider:
 
 def text(driver: webdriver.Chrome, element_id: str) -> str:
     return str(driver.find_element(By.ID, element_id).text)
-
-
-def wait_for_text(driver: webdriver.Chrome, element_id: str, expected: str) -> None:
-    """Waits (10 s at most) until the page being loaded shows `expected` in the element."""
-    WebDriverWait(
-        driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
-    ).until(lambda d: d.find_element(By.ID, element_id).text == expected)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
-from flask_apps.clients import get_at_once
+from flask_apps.browser import wait_for_text
+from flask_apps.clients import JSON, get_at_once
 from flask_apps.processes import HTTP_TIMEOUT, GunicornApp
 from flet_auth.testing import MockOAuthServer
-from test_flask_workers import JSON, wait_for_text
 
 
 @pytest.fixture(scope="module")

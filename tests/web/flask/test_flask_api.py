@@ -12,16 +12,18 @@ import pytest
 from flask import Flask, redirect, url_for
 from flask.testing import FlaskClient
 
+import flet_auth.flask as flask_layer
+import flet_auth.flask.store as flask_store
 from flet_auth import ConfigurationError, OAuthToken
 from flet_auth.flask import (
     AuthEvent,
     FletAuth,
     current_auth,
     login_required,
-    safe_next,
 )
-from flet_auth.flask.store import RedisStore, SQLiteStore, open_store
+from flet_auth.flask.store import RedisStore, SQLiteStore
 from flet_auth.testing import MockOAuthServer
+from flet_auth.web import errors, events, redirects, stores
 
 
 @pytest.fixture(scope="module")
@@ -156,22 +158,16 @@ def test_authorize_redirect_refuses_a_relative_redirect_uri_and_an_offsite_next(
             auth.mock.authorize_redirect(next_url="https://evil.example/")
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("/page", "/page"),
-        ("/page?x=1#top", "/page?x=1#top"),
-        ("https://evil.example/", None),
-        ("//evil.example", None),
-        ("/\\evil.example", None),
-        ("/page\r\nSet-Cookie: x=1", None),
-        ("page", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_safe_next_keeps_only_same_site_paths(value: Any, expected: Any) -> None:
-    assert safe_next(value) == expected
+def test_the_flask_names_of_the_core_s_parts_are_the_core_s() -> None:
+    assert flask_layer.safe_next is redirects.safe_next
+    assert flask_layer.AuthEvent is events.AuthEvent
+    assert flask_layer.StoreUnavailableError is errors.StoreUnavailableError
+    assert flask_store.open_store is stores.open_store
+    assert (flask_store.RedisStore, flask_store.SQLiteStore, flask_store.TokenStore) == (
+        stores.RedisStore,
+        stores.SQLiteStore,
+        stores.TokenStore,
+    )
 
 
 # -- logins -------------------------------------------------------------------------------------
@@ -376,15 +372,6 @@ def test_a_store_that_cannot_be_opened_gives_a_503_page(
     page = app.test_client().get("/login/mock")
     assert page.status_code == 503
     assert "unavailable" in page.get_data(as_text=True)
-
-
-def test_open_store_refuses_unknown_schemes_and_relative_sqlite_urls() -> None:
-    with pytest.raises(ConfigurationError, match="scheme"):
-        open_store("memcached://127.0.0.1")
-    with pytest.raises(ConfigurationError, match="absolute"):
-        open_store("sqlite://relative.db")
-    with pytest.raises(ConfigurationError):
-        open_store("")
 
 
 # -- secrets --------------------------------------------------------------------------------------

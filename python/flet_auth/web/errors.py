@@ -1,0 +1,77 @@
+"""What a web login answers when something fails: the store's error, and the HTTP status,
+JSON `error` and message of each failure, the same for every framework layer."""
+
+from dataclasses import dataclass
+from typing import Optional
+
+from flet_auth._core import (
+    AuthError,
+    HTTPStatusError,
+    IDTokenError,
+    InvalidResponseError,
+    OAuthError,
+    StateMismatchError,
+    TransportError,
+)
+
+__all__ = [
+    "CSRF_REFUSED",
+    "LOGIN_REQUIRED",
+    "PROVIDER_UNAVAILABLE",
+    "PROVIDER_UNREACHABLE",
+    "STORE_UNAVAILABLE",
+    "ErrorAnswer",
+    "StoreUnavailableError",
+    "login_failure",
+]
+
+
+class StoreUnavailableError(AuthError):
+    """The login store (SQLite or Redis) cannot be reached or answered with an error."""
+
+
+PROVIDER_UNREACHABLE = (TransportError, HTTPStatusError, InvalidResponseError)
+"""The errors that mean the provider could not be used for a moment (answered with 502)."""
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """An answer to a failed request: `status`, the page's `title`, the `message` shown to
+    the user, the JSON `error` code (empty: the answer is always a page) and `Retry-After`."""
+
+    status: int
+    title: str
+    message: str
+    error: str = ""
+    retry_after: Optional[int] = None
+
+    def json(self) -> dict[str, str]:
+        """The JSON body: `{"error": ..., "error_description": ...}`."""
+        return {"error": self.error, "error_description": self.message}
+
+
+STORE_UNAVAILABLE = ErrorAnswer(
+    503,
+    "Service unavailable",
+    "Sign-in is unavailable for a moment. Please try again shortly.",
+    "temporarily_unavailable",
+    retry_after=5,
+)
+PROVIDER_UNAVAILABLE = ErrorAnswer(
+    502,
+    "Sign-in provider unavailable",
+    "The sign-in provider cannot be reached. Please try again shortly.",
+    "temporarily_unavailable",
+)
+LOGIN_REQUIRED = ErrorAnswer(401, "Login required", "Log in first.", "login_required")
+CSRF_REFUSED = ErrorAnswer(403, "Forbidden", "The logout form's CSRF token is missing or wrong.")
+
+
+def login_failure(e: AuthError) -> ErrorAnswer:
+    """The page for a login that failed at the redirect back: 400 for a bad `state`, 401 for
+    a refusal (the provider's `error`, an ID token that fails its checks), else 502."""
+    if isinstance(e, StateMismatchError):
+        return ErrorAnswer(400, "Sign-in failed", str(e))
+    if isinstance(e, (OAuthError, IDTokenError)):
+        return ErrorAnswer(401, "Sign-in failed", str(e))
+    return ErrorAnswer(502, "Sign-in failed: the provider could not be reached", str(e))

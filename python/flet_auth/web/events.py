@@ -1,0 +1,66 @@
+"""Login and logout events and the handlers an app registers for them (`on_login`,
+`on_logout`)."""
+
+from typing import Any, Callable, Optional, TypeVar
+
+from flet_auth._core import AuthError, OAuthError
+from flet_auth.login_event import LoginEvent
+from flet_auth.user import User
+
+__all__ = ["AuthEvent", "Handlers", "failure_event"]
+
+
+class AuthEvent(LoginEvent):
+    """What `on_login` and `on_logout` handlers receive: Flet's `LoginEvent` (`error` is empty
+    on success, else the OAuth error code) plus `provider`, the registered name, and `user`."""
+
+    def __init__(
+        self,
+        provider: str,
+        user: Optional[User] = None,
+        error: str = "",
+        error_description: str = "",
+        name: str = "login",
+    ) -> None:
+        super().__init__(error, error_description, name=name)
+        self.provider = provider
+        self.user = user
+
+    def __repr__(self) -> str:
+        return f"AuthEvent(name={self.name!r}, provider={self.provider!r}, error={self.error!r})"
+
+
+def failure_event(provider: str, e: AuthError) -> AuthEvent:
+    """The `login` event of a failed login: the OAuth `error` code when the provider refused,
+    else the exception's type name."""
+    if isinstance(e, OAuthError):
+        return AuthEvent(provider, None, e.error, e.error_description or "")
+    return AuthEvent(provider, None, type(e).__name__, str(e))
+
+
+H = TypeVar("H", bound=Callable[[AuthEvent], Any])
+
+
+class Handlers:
+    """The `login` and `logout` handlers of an app, in the order they were added."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Callable[[AuthEvent], Any]]] = {
+            "login": [],
+            "logout": [],
+        }
+
+    def add(self, kind: str, handler: H) -> H:
+        """Adds `handler` for events of `kind` (`login` or `logout`); returns it."""
+        self._handlers[kind].append(handler)
+        return handler
+
+    def fire(self, event: AuthEvent) -> Any:
+        """Calls every handler of `event.name`; returns the first answer that is not None
+        (a framework layer may send it instead of its default response)."""
+        answer = None
+        for handler in self._handlers[event.name]:
+            result = handler(event)
+            if result is not None and answer is None:
+                answer = result
+        return answer

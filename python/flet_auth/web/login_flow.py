@@ -1,0 +1,150 @@
+"""A web login from start to end: the authorization request, then the redirect back with the
+code, checked against the login in progress kept for this browser.
+
+The checks are pure functions; the sync face composes them with the store and the engine
+(`start_login`, `complete_login`), and an async twin composes the same checks with awaits.
+"""
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import flet_auth.web.session as browser_session
+from flet_auth._core import ConfigurationError, InvalidResponseError, StateMismatchError
+from flet_auth.authorization_service import AuthorizationService
+from flet_auth.web._engine_rules import login_in_progress_expired, redirect_error
+from flet_auth.web.clients import WebClient
+from flet_auth.web.login_store import LoginStore
+from flet_auth.web.logins import PendingLogin, StoredLogin
+from flet_auth.web.redirects import check_redirect_uri, safe_next
+
+__all__ = [
+    "CompletedLogin",
+    "begin_login",
+    "check_login_request",
+    "check_redirect",
+    "complete_login",
+    "keep_login",
+    "start_login",
+    "take_pending",
+]
+
+
+@dataclass(frozen=True)
+class CompletedLogin:
+    """A login just completed: the stored login and the same-site path to go to next."""
+
+    login: StoredLogin
+    next_url: Optional[str]
+
+
+def check_login_request(redirect_uri: str, next_url: Optional[str]) -> None:
+    """Refuses a `redirect_uri` that is not an absolute http(s) URL and a `next_url` that is
+    not a same-site path, with a `ConfigurationError`."""
+    check_redirect_uri(redirect_uri)
+    if next_url is not None and safe_next(next_url) is None:
+        raise ConfigurationError("next_url must be a same-site path such as /page")
+
+
+def begin_login(
+    service: AuthorizationService, client: str, redirect_uri: str, next_url: Optional[str]
+) -> tuple[str, str, PendingLogin]:
+    """Starts the login of `service`: the authorization URL, the `state` and the login in
+    progress to keep (with the engine's state, PKCE verifier and OpenID nonce)."""
+    url, state = service.get_authorization_data()
+    pending = PendingLogin(client, redirect_uri, service.save_login(), next_url, time.time())
+    return url, state, pending
+
+
+def start_login(
+    logins: LoginStore,
+    client: WebClient,
+    session: browser_session.Session,
+    *,
+    redirect_uri: str,
+    next_url: Optional[str] = None,
+    params: Optional[Mapping[str, Any]] = None,
+) -> str:
+    """Starts a login with `client` and keeps it for this browser; returns the URL to send
+    the browser to. `params` are extra authorization parameters (`prompt="login"`)."""
+    check_login_request(redirect_uri, next_url)
+    provider = client.with_authorization_params(params or {})
+    service = client.new_service(provider, redirect_uri=redirect_uri)
+    url, state, pending = begin_login(service, client.name, redirect_uri, next_url)
+    logins.put_pending(browser_session.start_browser(session), state, pending)
+    return url
+
+
+def take_pending(
+    logins: LoginStore, session: browser_session.Session, query: Mapping[str, str]
+) -> tuple[PendingLogin, str]:
+    """Takes (once) the login in progress that the redirect's `state` names for this
+    browser; returns it and the state. A `StateMismatchError` when there is none."""
+    state = query.get("state", "")
+    if not state:
+        raise StateMismatchError("the redirect carries no state")
+    browser = browser_session.browser_id(session)
+    if browser is None:
+        raise StateMismatchError("no login was started in this browser session")
+    pending = logins.pop_pending(browser, state)
+    if pending is None:
+        raise StateMismatchError(
+            "the state is unknown, already used, expired or from another browser session"
+        )
+    return pending, state
+
+
+def check_redirect(pending: PendingLogin, client: str, query: Mapping[str, str]) -> str:
+    """The code of a redirect back to `client`, checked against its login in progress.
+
+    Raises `StateMismatchError` (another provider's login, expired, started by another
+    version), the provider's `OAuthError` (`access_denied`, say) or `InvalidResponseError`
+    (no code)."""
+    if pending.client != client:
+        raise StateMismatchError("this state belongs to a login with another provider")
+    if login_in_progress_expired(pending.issued_at):
+        raise StateMismatchError("the login expired; start a new one")
+    error = redirect_error(query)
+    if error is not None:
+        raise error
+    code = query.get("code", "")
+    if not code:
+        raise InvalidResponseError("the redirect carries no code")
+    if pending.saved_login is None:
+        raise StateMismatchError("the login was started by another version; start a new one")
+    return code
+
+
+def keep_login(logins: LoginStore, session: browser_session.Session, login: StoredLogin) -> None:
+    """Stores the new login under a fresh id, forgets the one it replaces and puts the id
+    in the session with a new CSRF token."""
+    old = browser_session.login_id(session)
+    new = browser_session.new_login_id()
+    logins.write(new, login)
+    if old is not None:
+        logins.delete(old)
+    browser_session.start_session(session, new)
+
+
+def complete_login(
+    logins: LoginStore,
+    client: WebClient,
+    session: browser_session.Session,
+    query: Mapping[str, str],
+) -> CompletedLogin:
+    """Completes the login from the redirect's `query` (`state`, `code` or `error`):
+    checks it, exchanges the code (PKCE verifier sent; for OpenID Connect the ID token and
+    its nonce verified), loads the user and keeps the login."""
+    pending, state = take_pending(logins, session, query)
+    code = check_redirect(pending, client.name, query)
+    service = client.new_service(redirect_uri=pending.redirect_uri)
+    service.restore_login(str(pending.saved_login))
+    service.check_state(state)
+    service.request_token_sync(code)
+    token = service.current_token  # as issued: a short-lived one is refreshed when used
+    if token is None:
+        raise InvalidResponseError("the provider issued no token")
+    login = StoredLogin.of(client.name, token, service.user)
+    keep_login(logins, session, login)
+    return CompletedLogin(login, pending.next_url)

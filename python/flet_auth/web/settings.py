@@ -1,0 +1,43 @@
+"""The web login's own settings, read from an app's config (any mapping): `FLET_AUTH_STORE`,
+`FLET_AUTH_SECRET_KEY` (else `SECRET_KEY`), `FLET_AUTH_LOGIN_TTL`, `FLET_AUTH_KEY_PREFIX`."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from flet_auth._core import ConfigurationError
+from flet_auth.web.login_store import LoginStore
+from flet_auth.web.stores.url import store_from_setting
+
+__all__ = ["DEFAULT_KEY_PREFIX", "DEFAULT_LOGIN_TTL", "open_logins", "secret_key"]
+
+DEFAULT_LOGIN_TTL = 30 * 24 * 3600.0
+"""Seconds a login is kept in the store after its last write (`FLET_AUTH_LOGIN_TTL`)."""
+DEFAULT_KEY_PREFIX = "flet_auth:"
+"""What every store key starts with (`FLET_AUTH_KEY_PREFIX`)."""
+
+
+def secret_key(config: Mapping[str, Any]) -> str:
+    """`FLET_AUTH_SECRET_KEY`, else `SECRET_KEY`: the key that encrypts the stored tokens."""
+    key = config.get("FLET_AUTH_SECRET_KEY") or config.get("SECRET_KEY")
+    if isinstance(key, bytes):
+        key = key.hex()
+    if not isinstance(key, str) or not key:
+        raise ConfigurationError(
+            "set SECRET_KEY (or FLET_AUTH_SECRET_KEY): it encrypts the stored tokens"
+        )
+    return key
+
+
+def open_logins(config: Mapping[str, Any], store: object, default_path: str) -> LoginStore:
+    """The app's `LoginStore`: in `store` (a store object or URL; None: `FLET_AUTH_STORE`,
+    else a SQLite file at `default_path`), with the key and lifetimes of `config`."""
+    ttl = config.get("FLET_AUTH_LOGIN_TTL", DEFAULT_LOGIN_TTL)
+    if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or ttl <= 0:
+        raise ConfigurationError("FLET_AUTH_LOGIN_TTL must be a positive number of seconds")
+    setting = store if store is not None else config.get("FLET_AUTH_STORE")
+    return LoginStore(
+        store_from_setting(setting, default_path),
+        secret_key(config),
+        prefix=str(config.get("FLET_AUTH_KEY_PREFIX", DEFAULT_KEY_PREFIX)),
+        login_ttl=float(ttl),
+    )

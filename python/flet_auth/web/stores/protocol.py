@@ -1,0 +1,50 @@
+"""`TokenStore`: what the web login needs of a store, expiring values and short locks.
+
+Every method of a store raises `StoreUnavailableError` when the store cannot be reached.
+"""
+
+from typing import Optional, Protocol
+
+__all__ = ["TOKEN_STORE_METHODS", "TokenStore", "is_token_store"]
+
+
+class TokenStore(Protocol):
+    """Opaque strings under keys that expire, and locks that let one worker refresh a token
+    while the others wait::
+
+        if store.acquire("lock:abc", owner, ttl=10.0):
+            try:
+                ...
+            finally:
+                store.release("lock:abc", owner)
+    """
+
+    def get(self, key: str) -> Optional[str]:
+        """The value of `key`, or None when it is absent or expired."""
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        """Sets `key` to `value` for `ttl` seconds."""
+
+    def pop(self, key: str) -> Optional[str]:
+        """Removes `key` and returns its value, atomically: only one caller gets it."""
+
+    def delete(self, key: str) -> None:
+        """Removes `key` (nothing happens when it is absent)."""
+
+    def acquire(self, lock: str, owner: str, ttl: float) -> bool:
+        """Takes `lock` for `owner` for at most `ttl` seconds unless someone holds it."""
+
+    def release(self, lock: str, owner: str) -> None:
+        """Releases `lock` if `owner` still holds it."""
+
+    def locked(self, lock: str) -> bool:
+        """Whether someone holds `lock`."""
+
+
+TOKEN_STORE_METHODS = ("get", "set", "pop", "delete", "acquire", "release", "locked")
+"""The methods of `TokenStore`, by name."""
+
+
+def is_token_store(value: object) -> bool:
+    """Whether `value` has every method of `TokenStore` (an app's own store class, say)."""
+    return all(callable(getattr(value, name, None)) for name in TOKEN_STORE_METHODS)

@@ -1,0 +1,125 @@
+"""`RedisStore`: a `TokenStore` in Redis, for workers on several machines."""
+
+from typing import Any, Optional, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from flet_auth._core import ConfigurationError
+from flet_auth.web.errors import StoreUnavailableError
+
+__all__ = ["RELEASE_SCRIPT", "RedisStore", "millis", "redacted"]
+
+
+class _RedisClient(Protocol):
+    # The few commands the store uses (redis-py's own types differ between versions).
+    def get(self, name: str) -> Any: ...
+    def set(self, name: str, value: str, *, px: int, nx: bool = ...) -> Any: ...
+    def getdel(self, name: str) -> Any: ...
+    def delete(self, *names: str) -> Any: ...
+    def exists(self, *names: str) -> Any: ...
+    def eval(self, script: str, numkeys: int, *keys_and_args: str) -> Any: ...
+
+
+RELEASE_SCRIPT = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+"""Deletes a lock only while it still holds this owner's value (compare-and-delete)."""
+
+
+class RedisStore:
+    """A store in Redis, for workers on several machines.
+
+    `url` is a redis-py URL (`redis://[:password@]host:port/db`, `rediss://`, `unix://`).
+    Locks are `SET NX PX` with a compare-and-delete release. Every command has a timeout
+    (`socket_timeout`, `connect_timeout`) and is retried at most once.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        socket_timeout: float = 5.0,
+        connect_timeout: float = 2.0,
+    ) -> None:
+        if not url:
+            raise ConfigurationError("the Redis store needs a URL")
+        if not socket_timeout > 0 or not connect_timeout > 0:
+            raise ConfigurationError("timeouts must be positive numbers of seconds")
+        try:
+            import redis
+            from redis.backoff import ConstantBackoff
+            from redis.retry import Retry
+        except ImportError:
+            raise ConfigurationError(
+                "the Redis store needs the redis package: pip install redis"
+            ) from None
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._display = redacted(url)
+        try:
+            client: Any = redis.Redis.from_url(
+                url,
+                socket_timeout=socket_timeout,
+                socket_connect_timeout=connect_timeout,
+                retry=Retry(ConstantBackoff(0.05), 1),
+                decode_responses=True,
+            )
+        except ValueError as e:
+            raise ConfigurationError(f"bad Redis URL {self._display!r}: {e}") from None
+        self._client: _RedisClient = client
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._client, name)(*args, **kwargs)
+        except self._errors as e:
+            raise StoreUnavailableError(
+                f"the Redis store {self._display} failed ({type(e).__name__})"
+            ) from e
+
+    def get(self, key: str) -> Optional[str]:
+        """The value of `key`, or None when it is absent or expired."""
+        value = self._call("get", key)
+        return None if value is None else str(value)
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        """Sets `key` to `value` for `ttl` seconds."""
+        self._call("set", key, value, px=millis(ttl))
+
+    def pop(self, key: str) -> Optional[str]:
+        """Removes `key` and returns its value (`GETDEL`): only one caller gets it."""
+        value = self._call("getdel", key)
+        return None if value is None else str(value)
+
+    def delete(self, key: str) -> None:
+        """Removes `key`."""
+        self._call("delete", key)
+
+    def acquire(self, lock: str, owner: str, ttl: float) -> bool:
+        """`SET lock owner NX PX ttl`: True when this owner got the lock."""
+        return bool(self._call("set", lock, owner, px=millis(ttl), nx=True))
+
+    def release(self, lock: str, owner: str) -> None:
+        """Releases `lock` if `owner` still holds it."""
+        self._call("eval", RELEASE_SCRIPT, 1, lock, owner)
+
+    def locked(self, lock: str) -> bool:
+        """Whether someone holds `lock`."""
+        return bool(self._call("exists", lock))
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self._display!r})"
+
+
+def millis(seconds: float) -> int:
+    """Seconds as the whole milliseconds of Redis's `PX`, at least 1."""
+    return max(1, int(seconds * 1000))
+
+
+def redacted(url: str) -> str:
+    """The URL with any password replaced, for messages and reprs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))

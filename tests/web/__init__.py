@@ -1,0 +1,1 @@
+"""Tests of the framework-neutral web-login core, `flet_auth.web`."""

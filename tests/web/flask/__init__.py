@@ -1,0 +1,1 @@
+"""Tests of the Flask layer, `flet_auth.flask`, in-process and under gunicorn."""

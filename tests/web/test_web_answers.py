@@ -1,0 +1,91 @@
+"""What the core answers on failures (statuses, JSON, the HTML page), and the events and
+handlers of logins and logouts."""
+
+from typing import Any, Optional
+
+import pytest
+
+from flet_auth import (
+    AuthError,
+    HTTPStatusError,
+    IDTokenError,
+    InvalidResponseError,
+    OAuthError,
+    StateMismatchError,
+    TransportError,
+)
+from flet_auth.web.errors import ErrorAnswer, login_failure
+from flet_auth.web.events import AuthEvent, Handlers, failure_event
+from flet_auth.web.pages import error_page
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (StateMismatchError("forged"), 400),
+        (OAuthError("denied"), 401),
+        (IDTokenError("wrong nonce"), 401),
+        (TransportError("refused"), 502),
+        (HTTPStatusError("503"), 502),
+        (InvalidResponseError("no token"), 502),
+    ],
+)
+def test_a_failed_login_maps_to_its_status(error: AuthError, status: int) -> None:
+    answer = login_failure(error)
+    assert answer.status == status and answer.message == str(error)
+    assert answer.error == ""  # a page, never JSON
+
+
+def test_the_error_page_escapes_its_title_message_and_link() -> None:
+    page = error_page(ErrorAnswer(400, "<b>t</b>", '<script>"x"</script>'), '/"><script>')
+    assert "<script>" not in page and "<b>" not in page
+    assert "&lt;script&gt;" in page and 'href="/&quot;&gt;&lt;script&gt;"' in page
+
+
+def test_every_handler_runs_and_the_first_answer_wins() -> None:
+    handlers = Handlers()
+    seen: list[str] = []
+
+    def first(event: AuthEvent) -> Optional[str]:
+        seen.append("first")
+        return None
+
+    def second(event: AuthEvent) -> str:
+        seen.append("second")
+        return "answer of second"
+
+    def third(event: AuthEvent) -> str:
+        seen.append("third")
+        return "answer of third"
+
+    for handler in (first, second, third):
+        handlers.add("login", handler)
+    assert handlers.fire(AuthEvent("mock")) == "answer of second"
+    assert seen == ["first", "second", "third"]
+
+
+def test_logout_handlers_see_only_logout_events() -> None:
+    handlers = Handlers()
+    seen: list[Any] = []
+    handlers.add("logout", seen.append)
+    handlers.fire(AuthEvent("mock"))
+    handlers.fire(AuthEvent("mock", name="logout"))
+    assert [e.name for e in seen] == ["logout"]
+
+
+def test_a_refused_login_s_event_carries_the_oauth_error() -> None:
+    error = OAuthError("the provider refused the login: access_denied")
+    error.error, error.error_description = "access_denied", "no thanks"
+    event = failure_event("mock", error)
+    assert (event.provider, event.error, event.error_description) == (
+        "mock",
+        "access_denied",
+        "no thanks",
+    )
+    assert event.user is None and event.name == "login"
+
+
+def test_another_failure_s_event_carries_the_exception_type() -> None:
+    event = failure_event("mock", StateMismatchError("the state is unknown"))
+    assert event.error == "StateMismatchError"
+    assert event.error_description == "the state is unknown"
