@@ -9,7 +9,7 @@ import pytest
 
 from flask_apps.processes import RedisServer
 from flet_auth import Group, OAuthToken, User
-from flet_auth.web._engine_rules import login_in_progress_lifetime
+from flet_auth._core import LOGIN_TTL
 from flet_auth.web.login_codec import LoginCodec
 from flet_auth.web.logins import PendingLogin, StoredLogin
 from flet_auth.web.stores import RedisStore, TokenStore
@@ -159,5 +159,5 @@ def test_a_pending_login_lives_as_long_as_the_engine_lets_a_login_take(
     logins = login_store(RedisStore(redis_server.url))
     logins.put_pending("browser", "state", pending())
     key = logins.codec.pending_key("browser", "state")
-    lifetime = login_in_progress_lifetime() * 1000
+    lifetime = LOGIN_TTL * 1000
     assert lifetime - 5_000 < redis_server.client().pttl(key) <= lifetime

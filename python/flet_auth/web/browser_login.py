@@ -6,7 +6,6 @@ from typing import Optional
 import flet_auth.web.session as browser_session
 from flet_auth._core import OAuthToken
 from flet_auth.user import User
-from flet_auth.web._engine_rules import expired_for_good, needs_refresh
 from flet_auth.web.clients import WebClient
 from flet_auth.web.login_store import LoginStore
 from flet_auth.web.logins import StoredLogin
@@ -78,9 +77,9 @@ class BrowserLogin:
         if login is None or self._login_id is None:
             return None
         token = login.token
-        if needs_refresh(token):
+        if token.needs_refresh():
             return self._refresh(login, self._login_id)
-        if expired_for_good(token):
+        if not token.is_usable():
             self.forget()
             return None
         return token

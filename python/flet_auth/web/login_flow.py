@@ -13,7 +13,6 @@ from typing import Any, Optional
 import flet_auth.web.session as browser_session
 from flet_auth._core import ConfigurationError, InvalidResponseError, StateMismatchError
 from flet_auth.authorization_service import AuthorizationService
-from flet_auth.web._engine_rules import login_in_progress_expired, redirect_error
 from flet_auth.web.clients import WebClient
 from flet_auth.web.login_store import LoginStore
 from flet_auth.web.logins import PendingLogin, StoredLogin
@@ -23,7 +22,7 @@ __all__ = [
     "CompletedLogin",
     "begin_login",
     "check_login_request",
-    "check_redirect",
+    "check_pending",
     "complete_login",
     "keep_login",
     "start_login",
@@ -95,25 +94,15 @@ def take_pending(
     return pending, state
 
 
-def check_redirect(pending: PendingLogin, client: str, query: Mapping[str, str]) -> str:
-    """The code of a redirect back to `client`, checked against its login in progress.
-
-    Raises `StateMismatchError` (another provider's login, expired, started by another
-    version), the provider's `OAuthError` (`access_denied`, say) or `InvalidResponseError`
-    (no code)."""
+def check_pending(pending: PendingLogin, client: str) -> str:
+    """The engine's saved login of a login in progress that a redirect brought back to
+    `client`. Raises `StateMismatchError` for another provider's login or one started by
+    another version; the engine checks the rest (expiry, `error`, `state`, code)."""
     if pending.client != client:
         raise StateMismatchError("this state belongs to a login with another provider")
-    if login_in_progress_expired(pending.issued_at):
-        raise StateMismatchError("the login expired; start a new one")
-    error = redirect_error(query)
-    if error is not None:
-        raise error
-    code = query.get("code", "")
-    if not code:
-        raise InvalidResponseError("the redirect carries no code")
     if pending.saved_login is None:
         raise StateMismatchError("the login was started by another version; start a new one")
-    return code
+    return pending.saved_login
 
 
 def keep_login(logins: LoginStore, session: browser_session.Session, login: StoredLogin) -> None:
@@ -136,12 +125,11 @@ def complete_login(
     """Completes the login from the redirect's `query` (`state`, `code` or `error`):
     checks it, exchanges the code (PKCE verifier sent; for OpenID Connect the ID token and
     its nonce verified), loads the user and keeps the login."""
-    pending, state = take_pending(logins, session, query)
-    code = check_redirect(pending, client.name, query)
+    pending, _ = take_pending(logins, session, query)
+    saved_login = check_pending(pending, client.name)
     service = client.new_service(redirect_uri=pending.redirect_uri)
-    service.restore_login(str(pending.saved_login))
-    service.check_state(state)
-    service.request_token_sync(code)
+    service.restore_login(saved_login)  # an expired login is refused here
+    service.request_token_sync(service.check_authorization_response(dict(query)))
     token = service.current_token  # as issued: a short-lived one is refreshed when used
     if token is None:
         raise InvalidResponseError("the provider issued no token")

@@ -3,8 +3,7 @@
 
 from typing import Optional
 
-from flet_auth._core import ConfigurationError
-from flet_auth.web._engine_rules import login_in_progress_lifetime
+from flet_auth._core import LOGIN_TTL, ConfigurationError
 from flet_auth.web.login_codec import LoginCodec
 from flet_auth.web.logins import PendingLogin, StoredLogin
 from flet_auth.web.stores.protocol import TokenStore
@@ -43,7 +42,7 @@ class LoginStore:
     def put_pending(self, browser_id: str, state: str, pending: PendingLogin) -> None:
         """Keeps a login in progress for the redirect back to the browser `browser_id`."""
         key = self.codec.pending_key(browser_id, state)
-        self.store.set(key, self.codec.seal_pending(pending), login_in_progress_lifetime())
+        self.store.set(key, self.codec.seal_pending(pending), LOGIN_TTL)
 
     def pop_pending(self, browser_id: str, state: str) -> Optional[PendingLogin]:
         """Takes the login in progress of this browser and `state`: only one caller gets it.

@@ -13,7 +13,6 @@ from typing import Callable, Optional
 
 from flet_auth._core import IDTokenError, OAuthError, OAuthToken
 from flet_auth._core import TimeoutError as AuthTimeoutError
-from flet_auth.web._engine_rules import needs_refresh
 from flet_auth.web.clients import WebClient
 from flet_auth.web.login_store import LoginStore
 from flet_auth.web.logins import StoredLogin
@@ -49,14 +48,14 @@ def refresh_once(
         if logins.acquire(login_id, owner, lock_ttl):
             try:
                 fresh = logins.read(login_id)
-                if fresh is None or not needs_refresh(fresh.token):
+                if fresh is None or not fresh.token.needs_refresh():
                     return fresh
                 return refresh(fresh)
             finally:
                 logins.release(login_id, owner)
         _wait_unlocked(logins, login_id, deadline)
         fresh = logins.read(login_id)
-        if fresh is None or not needs_refresh(fresh.token):
+        if fresh is None or not fresh.token.needs_refresh():
             return fresh
         if time.monotonic() >= deadline:
             break
