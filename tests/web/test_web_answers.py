@@ -7,8 +7,10 @@ import pytest
 
 from flet_auth import (
     AuthError,
+    ConfigurationError,
     HTTPStatusError,
     IDTokenError,
+    InternalError,
     InvalidResponseError,
     OAuthError,
     StateMismatchError,
@@ -34,6 +36,16 @@ def test_a_failed_login_maps_to_its_status(error: AuthError, status: int) -> Non
     answer = login_failure(error)
     assert answer.status == status and answer.message == str(error)
     assert answer.error == ""  # a page, never JSON
+
+
+@pytest.mark.parametrize(
+    "error", [InternalError("the engine task panicked"), ConfigurationError("bad endpoint")]
+)
+def test_a_fault_of_the_app_is_a_500_that_does_not_blame_the_provider(error: AuthError) -> None:
+    answer = login_failure(error)
+    assert answer.status == 500
+    assert "provider" not in answer.title + answer.message
+    assert str(error) not in answer.message
 
 
 def test_the_error_page_escapes_its_title_message_and_link() -> None:

@@ -6,8 +6,10 @@ from typing import Optional
 
 from flet_auth._core import (
     AuthError,
+    ConfigurationError,
     HTTPStatusError,
     IDTokenError,
+    InternalError,
     InvalidResponseError,
     OAuthError,
     StateMismatchError,
@@ -69,9 +71,12 @@ CSRF_REFUSED = ErrorAnswer(403, "Forbidden", "The logout form's CSRF token is mi
 
 def login_failure(e: AuthError) -> ErrorAnswer:
     """The page for a login that failed at the redirect back: 400 for a bad `state`, 401 for
-    a refusal (the provider's `error`, an ID token that fails its checks), else 502."""
+    a refusal (the provider's `error`, an ID token that fails its checks), 500 for a fault of
+    this app (its settings, the engine), else 502."""
     if isinstance(e, StateMismatchError):
         return ErrorAnswer(400, "Sign-in failed", str(e))
     if isinstance(e, (OAuthError, IDTokenError)):
         return ErrorAnswer(401, "Sign-in failed", str(e))
+    if isinstance(e, (InternalError, ConfigurationError)):
+        return ErrorAnswer(500, "Sign-in failed", "Sign-in failed because of an error in this app.")
     return ErrorAnswer(502, "Sign-in failed: the provider could not be reached", str(e))
