@@ -27,7 +27,7 @@ from flet_auth.testing import MockOAuthServer
 from flet_desktop_client import DesktopClient, SystemBrowser, listening_sockets
 
 LOOPBACK = "http://127.0.0.1:0/callback"
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """AuthPage and the loopback listener: desktop and command-line logins, without a browser.
 
 The browser's part is played by plain HTTP requests to the listener (the redirect) and by
-the local provider's `authorize()` (the consent); tests/test_browser.py does it with Chromium.
+the local provider's `authorize()` (the consent); tests/desktop/test_browser.py does it with
+Chromium.
 """
 
 import asyncio

@@ -23,7 +23,7 @@ import flet_auth.flet
 from flet_auth import AuthorizationService, OAuthProvider
 from flet_auth.testing import MockOAuthServer
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 pytestmark = pytest.mark.timeout(300)  # a cold Chromium loading Flutter on a loaded machine
 
 
