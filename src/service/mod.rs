@@ -7,7 +7,7 @@ mod refresh;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Shared};
 use serde_json::{Map, Value};
 
 use crate::errors::{Error, Result};
@@ -19,10 +19,17 @@ use crate::rfc6749::token_request;
 use crate::transport::display;
 use crate::{rfc6750, rfc7009};
 
-pub use refresh::TokenState;
-
 /// Hands a new token to the app (its `on_token_update`) and waits until it took it.
 pub type Notify = Arc<dyn Fn(TokenData) -> BoxFuture<'static, Result<()>> + Send + Sync>;
+
+/// A refresh in progress, awaited by every caller that needs it.
+pub type Flight = Shared<BoxFuture<'static, Result<()>>>;
+
+/// What `get_token` finds: a token to hand out now, or a refresh to wait for.
+pub enum TokenState {
+    Ready(Option<TokenCell>),
+    Refreshing(Flight),
+}
 
 /// What changes during a service's life, under one lock. Rarely used parts are boxed so that
 /// the many idle services of a server stay small.
@@ -31,7 +38,7 @@ pub struct State {
     pub login: Option<Box<PendingLogin>>,
     pub last_state: Option<Box<str>>,
     pub token: Option<TokenCell>,
-    inflight: Option<refresh::Flight>,
+    inflight: Option<Flight>,
     /// The verified claims of the last ID token (OpenID Connect).
     pub id_claims: Option<Box<Map<String, Value>>>,
 }

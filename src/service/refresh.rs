@@ -4,24 +4,15 @@
 
 use std::sync::Arc;
 
-use futures_util::future::{BoxFuture, FutureExt, Shared};
+use futures_util::future::FutureExt;
 use serde_json::Value;
 
 use crate::errors::{Error, Result};
 use crate::rfc6749::refresh::{merge, REFRESH_LEEWAY};
 use crate::rfc6749::token::{lock, TokenCell, TokenData};
 use crate::rfc6749::token_request;
-use crate::service::{Notify, Service};
+use crate::service::{Notify, Service, TokenState};
 use crate::transport::runtime;
-
-/// A refresh in progress, awaited by every caller that needs it.
-pub type Flight = Shared<BoxFuture<'static, Result<()>>>;
-
-/// What `get_token` finds: a token to hand out now, or a refresh to wait for.
-pub enum TokenState {
-    Ready(Option<TokenCell>),
-    Refreshing(Flight),
-}
 
 impl Service {
     /// The token when no refresh is due or running: `Some(None)` without a token.
