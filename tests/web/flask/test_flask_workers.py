@@ -28,16 +28,6 @@ def provider() -> Iterator[MockOAuthServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
 def store_url(kind: str, request: pytest.FixtureRequest, tmp: Path) -> str:
     if kind == "redis":
         redis_server: RedisServer = request.getfixturevalue("redis_server")
