@@ -16,6 +16,8 @@ into its own responses. Each module is one concept:
   `browser_login`: `BrowserLogin`, the login of the request's browser; `refresh`: one
   refresh for all workers under the store's lock; `logout`: revocation and end-session;
 - `events`: `AuthEvent` and the app's handlers; `errors`: `StoreUnavailableError` and the
-  answer to each failure; `pages`: the HTML error page;
-- `_engine_rules`: the engine's protocol rules, each behind one function.
+  answer to each failure; `pages`: the HTML error page.
+
+Protocol rules are the engine's: `OAuthToken.needs_refresh()` / `is_usable()`, `LOGIN_TTL`,
+`restore_login()` and `check_authorization_response()`.
 """
