@@ -47,6 +47,7 @@ def clean_environment(env_dir: Path, home: Path) -> dict[str, str]:
         dirs = [env_dir / "bin", Path("/usr/bin"), Path("/bin")]
         env = {"HOME": str(home)}
     env["PATH"] = os.pathsep.join(map(str, dirs))
+    env["PYTHONIOENCODING"] = "utf-8"  # the quickstart prints non-ASCII text
     for tool in ("cargo", "rustc"):
         found = shutil.which(tool, path=env["PATH"])
         if found:
@@ -68,7 +69,12 @@ def install(python: Path, dist: Path) -> None:
 
 def run(python: Path, args: list[str], env: dict[str, str], cwd: Path) -> str:
     done = subprocess.run(
-        [str(python), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600
+        [str(python), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=600,
     )
     if done.returncode != 0:
         sys.exit(f"{' '.join(args)[:60]} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
