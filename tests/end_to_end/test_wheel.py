@@ -1,6 +1,7 @@
 """The wheel users install: one abi3 wheel that runs the quickstart with no Rust around."""
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -43,6 +44,8 @@ def test_the_quickstart_runs_from_the_wheel_in_a_fresh_venv(wheel: Path, tmp_pat
     )
     # No cargo, rustc or source tree within reach: only the venv and the system's basics.
     clean_env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    assert shutil.which("cargo", path=clean_env["PATH"]) is None
+    assert shutil.which("rustc", path=clean_env["PATH"]) is None
     result = subprocess.run(
         [python, ROOT / "examples" / "quickstart.py"],
         cwd=tmp_path,
