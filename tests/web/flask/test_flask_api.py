@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 import flet_auth.flask as flask_layer
 import flet_auth.flask.store as flask_store
+from flask_apps.processes import free_port
 from flet_auth import ConfigurationError, OAuthToken
 from flet_auth.flask import (
     AuthEvent,
@@ -372,6 +373,18 @@ def test_a_store_that_cannot_be_opened_gives_a_503_page(
     page = app.test_client().get("/login/mock")
     assert page.status_code == 503
     assert "unavailable" in page.get_data(as_text=True)
+
+
+def test_the_warning_of_an_unreachable_redis_store_hides_its_url_password(
+    tmp_path: Path, server: MockOAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flet_auth")
+    url = f"redis://127.0.0.1:{free_port()}/0?password=hunter2"
+    app, _ = make_app(tmp_path, server, FLET_AUTH_STORE=url)
+    page = app.test_client().get("/login/mock")
+    assert page.status_code == 503
+    assert "login store unavailable" in caplog.text
+    assert "hunter2" not in caplog.text and "***" in caplog.text
 
 
 # -- secrets --------------------------------------------------------------------------------------
