@@ -157,7 +157,7 @@ class FletAuth:
         try:
             return client.authorize_redirect(next_url=safe_next(request.args.get("next")))
         except PROVIDER_UNREACHABLE as e:  # the discovery document could not be fetched
-            logger.warning("flask: login with %s cannot start (%s)", name, type(e).__name__)
+            logger.warning("flask: login with %s cannot start (%s: %s)", name, type(e).__name__, e)
             return error_response(PROVIDER_UNAVAILABLE)
 
     def _callback_view(self, name: str) -> ResponseReturnValue:
