@@ -40,6 +40,8 @@ class AppState:
         self._store = store
         self._logins: Optional[LoginStore] = None
         self._lock = threading.Lock()
+        self.redirect_host_warned = False
+        """Whether the warning of a redirect_uri built from the Host header was logged."""
 
     @property
     def logins(self) -> LoginStore:
