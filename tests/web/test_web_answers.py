@@ -1,6 +1,7 @@
 """What the core answers on failures (statuses, JSON, the HTML page), and the events and
 handlers of logins and logouts."""
 
+import logging
 from typing import Any, Optional
 
 import pytest
@@ -34,8 +35,26 @@ from flet_auth.web.pages import error_page
 )
 def test_a_failed_login_maps_to_its_status(error: AuthError, status: int) -> None:
     answer = login_failure(error)
-    assert answer.status == status and answer.message == str(error)
+    assert answer.status == status
     assert answer.error == ""  # a page, never JSON
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransportError("request to idp.invalid/internal/token failed: tcp connect error"),
+        HTTPStatusError("idp.invalid/internal/token answered HTTP 503"),
+        InvalidResponseError("idp.invalid/internal/token: no access_token"),
+    ],
+)
+def test_an_unreachable_provider_s_page_is_generic_and_the_details_are_logged(
+    error: AuthError, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="flet_auth")
+    answer = login_failure(error)
+    assert answer.status == 502
+    assert "idp.invalid" not in answer.title + answer.message
+    assert "idp.invalid/internal/token" in caplog.text and type(error).__name__ in caplog.text
 
 
 @pytest.mark.parametrize(

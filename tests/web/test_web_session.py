@@ -41,9 +41,16 @@ def test_a_session_without_a_csrf_token_accepts_none() -> None:
     assert not browser_session.csrf_valid({}, "anything")
 
 
-def test_ending_the_session_drops_the_login_and_the_csrf_token() -> None:
-    session: dict[str, Any] = {"other": 1}
+def test_a_new_login_keeps_nothing_the_session_held_before_it() -> None:
+    session: dict[str, Any] = {"role": "admin", browser_session.BROWSER_ID: "planted"}
     browser_session.start_session(session, "login-id")
+    assert set(session) == {browser_session.LOGIN_ID, browser_session.CSRF_TOKEN}
+
+
+def test_ending_the_session_drops_the_login_and_the_csrf_token() -> None:
+    session: dict[str, Any] = {}
+    browser_session.start_session(session, "login-id")
+    session["other"] = 1
     browser_session.end_session(session)
     assert session == {"other": 1}
 

@@ -112,6 +112,36 @@ def test_an_unreachable_redis_raises_store_unavailable_without_its_password() ->
     assert "hunter2" not in str(caught.value) and "***" in str(caught.value)
 
 
+CREDENTIAL_URLS = [
+    "redis://127.0.0.1:{port}/0?password=hunter2",
+    "redis://127.0.0.1:{port}/0?username=app&password=hunter2",
+    "redis://:hunter2@127.0.0.1:{port}/0",
+    "rediss://app:hunter2@127.0.0.1:{port}/0?ssl_password=hunter2",
+    "unix:///run/redis.sock?db=0&password=hunter2",
+    "redis://127.0.0.1:{port}/0?db=1&password=hunter2#hunter2",
+]
+
+
+@pytest.mark.parametrize("url", CREDENTIAL_URLS)
+def test_no_credential_of_a_redis_url_shows_in_the_repr(url: str) -> None:
+    store = RedisStore(url.format(port=free_port()))
+    assert "hunter2" not in repr(store) and "***" in repr(store)
+
+
+@pytest.mark.parametrize("url", CREDENTIAL_URLS)
+def test_no_credential_of_a_redis_url_shows_in_store_unavailable(url: str) -> None:
+    store = RedisStore(url.format(port=free_port()), connect_timeout=1.0)
+    with pytest.raises(StoreUnavailableError) as caught:
+        store.get("k")
+    assert "hunter2" not in str(caught.value) and "***" in str(caught.value)
+
+
+def test_a_redis_url_that_cannot_be_parsed_is_refused_without_its_text() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        RedisStore("redis://:hunter2@[::1/0")
+    assert "hunter2" not in str(caught.value)
+
+
 def test_redis_going_away_raises_store_unavailable_and_its_return_keeps_the_data(
     redis_server: RedisServer,
 ) -> None:

@@ -12,6 +12,7 @@ from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.web.browser_login import BrowserLogin
 from flet_auth.web.clients import WebClient
 from flet_auth.web.login_store import LoginStore
+from flet_auth.web.session import Regenerate
 from flet_auth.web.settings import open_logins
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "reload_request_login",
     "request_app_state",
     "request_login",
+    "session_regenerator",
 ]
 
 EXTENSION = "flet_auth"
@@ -40,6 +42,8 @@ class AppState:
         self._store = store
         self._logins: Optional[LoginStore] = None
         self._lock = threading.Lock()
+        self.redirect_host_warned = False
+        """Whether the warning of a redirect_uri built from the Host header was logged."""
 
     @property
     def logins(self) -> LoginStore:
@@ -76,6 +80,17 @@ def request_login() -> BrowserLogin:
         login = BrowserLogin(state.logins, session, state.clients)
         g.setdefault(_REQUEST_LOGIN, login)
     return login
+
+
+def session_regenerator() -> Optional[Regenerate]:
+    """What gives the request's session a new id at login: the session interface's
+    `regenerate(session)` (Flask-Session's server-side sessions), or None when it has none
+    (Flask's signed cookie is rewritten whole once cleared)."""
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if not callable(regenerate):
+        return None
+    live = session._get_current_object()  # type: ignore[attr-defined]
+    return lambda: regenerate(live)
 
 
 def reload_request_login() -> None:

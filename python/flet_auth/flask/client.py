@@ -9,7 +9,12 @@ from flask import redirect, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
 from flet_auth._core import AuthError, OAuthToken
-from flet_auth.flask._app import FlaskContext, app_state, reload_request_login
+from flet_auth.flask._app import (
+    FlaskContext,
+    app_state,
+    reload_request_login,
+    session_regenerator,
+)
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.web.clients import WebClient
 from flet_auth.web.errors import StoreUnavailableError
@@ -82,7 +87,9 @@ class FlaskOAuthClient(WebClient):
     def complete_login(self) -> CompletedLogin:
         """`authorize_access_token()` without the handlers: the login and the `next` path
         it was started with (what the built-in callback route needs)."""
-        done = complete_login(app_state().logins, self, session, request.values)
+        done = complete_login(
+            app_state().logins, self, session, request.values, session_regenerator()
+        )
         reload_request_login()
         logger.info("flask: login with %s completed", self.name)
         return done

@@ -22,6 +22,7 @@ from flet_auth.web.errors import (
 )
 from flet_auth.web.events import AuthEvent, Handlers, failure_event
 from flet_auth.web.logout import log_out
+from flet_auth.web.redirect_host import warn_unpinned_redirect_host
 from flet_auth.web.redirects import safe_next
 from flet_auth.web.session import csrf_valid
 from flet_auth.web.stores.protocol import TokenStore
@@ -54,6 +55,7 @@ class FletAuth:
         self._store = store
         self._url_prefix = url_prefix
         self._handlers = Handlers()
+        self._apps: list[Flask] = []
         if app is not None:
             self.init_app(app)
 
@@ -79,6 +81,8 @@ class FletAuth:
         app.register_blueprint(routes)
         app.register_error_handler(StoreUnavailableError, store_unavailable)
         app.context_processor(lambda: {"current_auth": current_auth})
+        self._apps.append(app)
+        self._check_redirect_host(app)
 
     def register(
         self,
@@ -104,7 +108,22 @@ class FletAuth:
             name, provider, settings, overwrite=overwrite, handlers=self._handlers
         )
         self._clients[name] = client
+        for app in self._apps:
+            self._check_redirect_host(app)
         return client
+
+    def _check_redirect_host(self, app: Flask) -> None:
+        # Once per app: the first time a provider's redirect_uri would follow the Host header.
+        state = app.extensions[EXTENSION]
+        if state.redirect_host_warned or app.config.get("SERVER_NAME"):
+            return
+        if app.config.get("TRUSTED_HOSTS"):
+            return
+        with app.app_context():
+            unpinned = [n for n, c in self._clients.items() if not c.setting("redirect_uri")]
+        pins = ", ".join(f"{n.upper()}_REDIRECT_URI" for n in sorted(unpinned))
+        how = f"{pins}, SERVER_NAME or TRUSTED_HOSTS (see the README's Flask section)"
+        state.redirect_host_warned = warn_unpinned_redirect_host(unpinned, how)
 
     def __getattr__(self, name: str) -> FlaskOAuthClient:
         if not name.startswith("_"):
@@ -157,7 +176,7 @@ class FletAuth:
         try:
             return client.authorize_redirect(next_url=safe_next(request.args.get("next")))
         except PROVIDER_UNREACHABLE as e:  # the discovery document could not be fetched
-            logger.warning("flask: login with %s cannot start (%s)", name, type(e).__name__)
+            logger.warning("flask: login with %s cannot start (%s: %s)", name, type(e).__name__, e)
             return error_response(PROVIDER_UNAVAILABLE)
 
     def _callback_view(self, name: str) -> ResponseReturnValue:

@@ -10,6 +10,7 @@ into its own responses. Each module is one concept:
   `login_codec`: their store keys and encryption; `login_store`: `LoginStore` over a store;
 - `settings`: the `FLET_AUTH_*` settings; `session`: what the browser's session holds;
   `csrf`: CSRF tokens; `redirects`: the same-site `next` rule and the redirect URI;
+  `redirect_host`: the warning of a redirect URI that follows the request's Host header;
 - `provider_settings`: providers from Authlib-named settings; `clients`: `WebClient`, one
   registered provider;
 - `login_flow`: a login from the authorization request to the redirect back;

@@ -1,6 +1,7 @@
 """What a web login answers when something fails: the store's error, and the HTTP status,
 JSON `error` and message of each failure, the same for every framework layer."""
 
+import logging
 from dataclasses import dataclass
 from typing import Optional
 
@@ -26,6 +27,8 @@ __all__ = [
     "StoreUnavailableError",
     "login_failure",
 ]
+
+logger = logging.getLogger("flet_auth.web")
 
 
 class StoreUnavailableError(AuthError):
@@ -72,11 +75,20 @@ CSRF_REFUSED = ErrorAnswer(403, "Forbidden", "The logout form's CSRF token is mi
 def login_failure(e: AuthError) -> ErrorAnswer:
     """The page for a login that failed at the redirect back: 400 for a bad `state`, 401 for
     a refusal (the provider's `error`, an ID token that fails its checks), 500 for a fault of
-    this app (its settings, the engine), else 502."""
+    this app (its settings, the engine), else 502. A 5xx page is generic: the exception's
+    text (endpoint hosts and paths, socket errors) goes to the log only, as a warning."""
     if isinstance(e, StateMismatchError):
-        return ErrorAnswer(400, "Sign-in failed", str(e))
-    if isinstance(e, (OAuthError, IDTokenError)):
-        return ErrorAnswer(401, "Sign-in failed", str(e))
-    if isinstance(e, (InternalError, ConfigurationError)):
-        return ErrorAnswer(500, "Sign-in failed", "Sign-in failed because of an error in this app.")
-    return ErrorAnswer(502, "Sign-in failed: the provider could not be reached", str(e))
+        answer = ErrorAnswer(400, "Sign-in failed", str(e))
+    elif isinstance(e, (OAuthError, IDTokenError)):
+        answer = ErrorAnswer(401, "Sign-in failed", str(e))
+    elif isinstance(e, (InternalError, ConfigurationError)):
+        answer = ErrorAnswer(
+            500, "Sign-in failed", "Sign-in failed because of an error in this app."
+        )
+    else:
+        answer = ErrorAnswer(
+            502, "Sign-in failed: the provider could not be reached", PROVIDER_UNAVAILABLE.message
+        )
+    log = logger.warning if answer.status >= 500 else logger.info
+    log("login failed at the redirect back with %d: %s: %s", answer.status, type(e).__name__, e)
+    return answer

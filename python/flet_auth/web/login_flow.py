@@ -105,15 +105,24 @@ def check_pending(pending: PendingLogin, client: str) -> str:
     return pending.saved_login
 
 
-def keep_login(logins: LoginStore, session: browser_session.Session, login: StoredLogin) -> None:
-    """Stores the new login under a fresh id, forgets the one it replaces and puts the id
-    in the session with a new CSRF token."""
+def keep_login(
+    logins: LoginStore,
+    session: browser_session.Session,
+    login: StoredLogin,
+    regenerate: Optional[browser_session.Regenerate] = None,
+) -> None:
+    """Stores the new login under a fresh id, forgets the one it replaces, clears the session
+    and puts the id in it with a new CSRF token, then gives the session a new id with
+    `regenerate` (when the session interface has one: a server-side session's old id, which
+    someone else may know, must not become logged in)."""
     old = browser_session.login_id(session)
     new = browser_session.new_login_id()
     logins.write(new, login)
     if old is not None:
         logins.delete(old)
     browser_session.start_session(session, new)
+    if regenerate is not None:
+        regenerate()
 
 
 def complete_login(
@@ -121,10 +130,12 @@ def complete_login(
     client: WebClient,
     session: browser_session.Session,
     query: Mapping[str, str],
+    regenerate: Optional[browser_session.Regenerate] = None,
 ) -> CompletedLogin:
     """Completes the login from the redirect's `query` (`state`, `code` or `error`):
     checks it, exchanges the code (PKCE verifier sent; for OpenID Connect the ID token and
-    its nonce verified), loads the user and keeps the login."""
+    its nonce verified), loads the user and keeps the login in a cleared session that
+    `regenerate` gives a new id."""
     pending, _ = take_pending(logins, session, query)
     saved_login = check_pending(pending, client.name)
     service = client.new_service(redirect_uri=pending.redirect_uri)
@@ -134,5 +145,5 @@ def complete_login(
     if token is None:
         raise InvalidResponseError("the provider issued no token")
     login = StoredLogin.of(client.name, token, service.user)
-    keep_login(logins, session, login)
+    keep_login(logins, session, login, regenerate)
     return CompletedLogin(login, pending.next_url)

@@ -3,7 +3,7 @@ any mutable mapping): the opaque id of its login, the browser's id and the CSRF 
 a token or a user."""
 
 import secrets
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any, Optional
 
 from flet_auth.web.csrf import csrf_matches, new_csrf_token
@@ -12,6 +12,7 @@ __all__ = [
     "BROWSER_ID",
     "CSRF_TOKEN",
     "LOGIN_ID",
+    "Regenerate",
     "Session",
     "browser_id",
     "csrf_token",
@@ -33,6 +34,10 @@ CSRF_TOKEN = "_flet_auth_csrf"
 
 Session = MutableMapping[str, Any]
 """The browser's session as the framework layer hands it over."""
+
+Regenerate = Callable[[], None]
+"""Gives the browser's session a new id, kept by the framework layer (Flask-Session's
+`session_interface.regenerate(session)`); called at login, after the session is cleared."""
 
 
 def login_id(session: Session) -> Optional[str]:
@@ -67,9 +72,11 @@ def new_login_id() -> str:
 
 
 def start_session(session: Session, new_login: str) -> Optional[str]:
-    """Puts the new login's id in the session with a new CSRF token; returns the id of the
-    login it replaces (to be deleted from the store), or None."""
+    """Clears the session (nothing written before the login survives it, against session
+    fixation), then puts the new login's id in it with a new CSRF token; returns the id of
+    the login it replaces (to be deleted from the store), or None."""
     old = login_id(session)
+    session.clear()
     session[LOGIN_ID] = new_login
     session[CSRF_TOKEN] = new_csrf_token()
     return old

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 import flet_auth.flask as flask_layer
 import flet_auth.flask.store as flask_store
+from flask_apps.processes import free_port
 from flet_auth import ConfigurationError, OAuthToken
 from flet_auth.flask import (
     AuthEvent,
@@ -361,6 +362,39 @@ def test_an_unreachable_provider_during_refresh_gives_502_and_keeps_the_login(
     assert client.get("/me").get_json()["access_token"] not in (first, "")
 
 
+def test_an_unreachable_token_endpoint_gives_a_generic_502_page_and_logs_the_details(
+    tmp_path: Path, server: MockOAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="flet_auth")
+    token_url = f"http://127.0.0.1:{free_port()}/internal/token"
+    app, _ = make_app(tmp_path, server, MOCK_ACCESS_TOKEN_URL=token_url)
+    client = app.test_client()
+    start = client.get("/login/mock")
+    assert start.location is not None
+    page = client.get("/login/mock/callback", query_string=server.authorize(start.location))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 502 and "try again" in text
+    for internal in ("/internal/token", "127.0.0.1", "connect", "os error"):
+        assert internal not in text
+    assert "/internal/token" in caplog.text and "TransportError" in caplog.text
+
+
+def test_a_token_endpoint_answering_503_gives_a_generic_502_page(
+    tmp_path: Path, server: MockOAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="flet_auth")
+    app, _ = make_app(tmp_path, server)
+    client = app.test_client()
+    start = client.get("/login/mock")
+    assert start.location is not None
+    server.fail("token", 503, "busy")
+    page = client.get("/login/mock/callback", query_string=server.authorize(start.location))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 502
+    assert "/token" not in text and "HTTP 503" not in text
+    assert "answered HTTP 503" in caplog.text
+
+
 def test_a_store_that_cannot_be_opened_gives_a_503_page(
     tmp_path: Path, server: MockOAuthServer
 ) -> None:
@@ -372,6 +406,18 @@ def test_a_store_that_cannot_be_opened_gives_a_503_page(
     page = app.test_client().get("/login/mock")
     assert page.status_code == 503
     assert "unavailable" in page.get_data(as_text=True)
+
+
+def test_the_warning_of_an_unreachable_redis_store_hides_its_url_password(
+    tmp_path: Path, server: MockOAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flet_auth")
+    url = f"redis://127.0.0.1:{free_port()}/0?password=hunter2"
+    app, _ = make_app(tmp_path, server, FLET_AUTH_STORE=url)
+    page = app.test_client().get("/login/mock")
+    assert page.status_code == 503
+    assert "login store unavailable" in caplog.text
+    assert "hunter2" not in caplog.text and "***" in caplog.text
 
 
 # -- secrets --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """`RedisStore`: a `TokenStore` in Redis, for workers on several machines."""
 
 from typing import Any, Optional, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flet_auth._core import ConfigurationError
 from flet_auth.web.errors import StoreUnavailableError
@@ -114,12 +114,21 @@ def millis(seconds: float) -> int:
 
 
 def redacted(url: str) -> str:
-    """The URL with any password replaced, for messages and reprs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    """The URL for messages and reprs: the password of its user part and every `*password*`
+    query value (redis-py reads `?password=` and `?ssl_password=`) become `***`; the fragment
+    is left out. A URL that cannot be split shows as its scheme only."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{url.partition(':')[0][:16]}://***"
+    netloc = parts.netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.partition(':')[0]}:***@{hostport}"
+    query = "&".join(_redacted_pair(pair) for pair in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def _redacted_pair(pair: str) -> str:
+    name, eq, _ = pair.partition("=")
+    return f"{name}=***" if eq and "password" in unquote(name).lower() else pair
