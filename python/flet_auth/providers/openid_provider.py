@@ -36,6 +36,43 @@ def _discovered(name: str) -> property:
     return property(get, set, doc=f"`{key}` from the discovery document, unless set.")
 
 
+def _client_auth_from(supported: Any) -> str:
+    """The client authentication for a confidential client, from the provider's
+    `token_endpoint_auth_methods_supported` (OpenID Connect Discovery 1.0 §3: absent means
+    `client_secret_basic`)."""
+    if supported is None:
+        return "client_secret_basic"
+    if not isinstance(supported, list):
+        raise ConfigurationError("token_endpoint_auth_methods_supported must be a list")
+    for method in ("client_secret_basic", "client_secret_post"):
+        if method in supported:
+            return method
+    raise ConfigurationError(
+        "the provider supports none of client_secret_basic, client_secret_post for the token "
+        f"endpoint (it supports {', '.join(map(str, supported)) or 'nothing'}); "
+        "set token_endpoint_auth_method"
+    )
+
+
+def _token_endpoint_auth_method() -> property:
+    def get(self: "OpenIDProvider") -> str:
+        explicit = self._explicit.get("token_endpoint_auth_method")
+        if explicit:
+            return str(explicit)
+        return _client_auth_from(self.metadata.get("token_endpoint_auth_methods_supported"))
+
+    def set(self: "OpenIDProvider", value: Any) -> None:
+        if value not in (None, ""):
+            self._explicit["token_endpoint_auth_method"] = value
+
+    return property(
+        get,
+        set,
+        doc="As set, else `client_secret_basic` or `client_secret_post` from the discovery "
+        "document's `token_endpoint_auth_methods_supported`.",
+    )
+
+
 class OpenIDProvider(OAuthProvider):
     """An OpenID Connect provider, from `server_metadata_url` or `issuer`.
 
@@ -64,6 +101,7 @@ class OpenIDProvider(OAuthProvider):
     revocation_endpoint = _discovered("revocation_endpoint")
     end_session_endpoint = _discovered("end_session_endpoint")
     id_token_signing_alg_values_supported = _discovered("id_token_signing_alg_values_supported")
+    token_endpoint_auth_method = _token_endpoint_auth_method()
 
     def __init__(
         self,
@@ -91,6 +129,7 @@ class OpenIDProvider(OAuthProvider):
         self.server_metadata_url = server_metadata_url or metadata_url(issuer or "")
         if not settings.get("token_endpoint_auth_method") and not client_secret:
             settings["token_endpoint_auth_method"] = "none"
+        settings.setdefault("token_endpoint_auth_method", "")
         super().__init__(
             client_id=client_id,
             client_secret=client_secret,

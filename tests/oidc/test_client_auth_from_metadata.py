@@ -1,0 +1,172 @@
+"""The token endpoint's client authentication is picked from the provider's
+`token_endpoint_auth_methods_supported` (OpenID Connect Discovery 1.0 §3), against the bundled
+provider behind a loopback HTTP proxy that rewrites that list and enforces it."""
+
+import json
+import threading
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from flet_auth import (
+    AuthorizationService,
+    ConfigurationError,
+    OAuthError,
+    OAuthProvider,
+    OpenIDProvider,
+)
+from flet_auth.testing import MockOAuthServer
+
+_ABSENT = object()
+
+
+class EnforcingProvider:
+    """Serves the bundled provider's discovery document with `token_endpoint_auth_methods_supported`
+    replaced, and refuses (401 `invalid_client`) a token request authenticated otherwise."""
+
+    def __init__(self, upstream: MockOAuthServer, supported: Any) -> None:
+        self.upstream = upstream
+        self.supported = supported
+        self.used: list[str] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _document(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.upstream.discovery_url, timeout=10) as answer:
+            doc: dict[str, Any] = json.loads(answer.read())
+        self._token_endpoint = doc["token_endpoint"]
+        doc["token_endpoint"] = f"{self.url}/token"
+        doc.pop("token_endpoint_auth_methods_supported", None)
+        if self.supported is not _ABSENT:
+            doc["token_endpoint_auth_methods_supported"] = self.supported
+        return doc
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                self._send(200, json.dumps(outer._document()).encode())
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                basic = self.headers.get("Authorization", "").startswith("Basic ")
+                post = "client_secret" in parse_qs(body.decode())
+                method = (
+                    "client_secret_basic"
+                    if basic and not post
+                    else ("client_secret_post" if post and not basic else "mixed")
+                )
+                outer.used.append(method)
+                allowed = (
+                    outer.supported
+                    if isinstance(outer.supported, list)
+                    else ["client_secret_basic"]
+                )
+                if method not in allowed:
+                    self._send(401, b'{"error": "invalid_client"}')
+                    return
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() in ("authorization", "content-type", "accept")
+                }
+                request = urllib.request.Request(
+                    outer._token_endpoint, data=body, headers=headers, method="POST"
+                )
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    self._send(answer.status, answer.read())
+
+        return Handler
+
+
+@pytest.fixture
+def upstream() -> Iterator[MockOAuthServer]:
+    with MockOAuthServer() as server:
+        yield server
+
+
+def provider_announcing(upstream: MockOAuthServer, supported: Any) -> Iterator[EnforcingProvider]:
+    proxy = EnforcingProvider(upstream, supported)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+def log_in(upstream: MockOAuthServer, proxy: EnforcingProvider, **settings: Any) -> None:
+    provider = OpenIDProvider(
+        upstream.client_id,
+        upstream.client_secret,
+        "http://127.0.0.1:8550/oauth_callback",
+        server_metadata_url=f"{proxy.url}/.well-known/openid-configuration",
+        issuer=upstream.url,
+        **settings,
+    )
+    service = AuthorizationService(provider, fetch_user=False, fetch_groups=False)
+    url, state = service.get_authorization_data()
+    redirect = upstream.authorize(url, user="alice")
+    service.check_state(state)
+    service.request_token_sync(redirect["code"])
+    assert service.token is not None
+
+
+def test_without_a_supported_list_the_client_authenticates_with_basic(
+    upstream: MockOAuthServer,
+) -> None:
+    for proxy in provider_announcing(upstream, _ABSENT):
+        log_in(upstream, proxy)
+        assert proxy.used == ["client_secret_basic"]
+
+
+def test_basic_is_chosen_when_the_provider_lists_it(upstream: MockOAuthServer) -> None:
+    for proxy in provider_announcing(upstream, ["client_secret_post", "client_secret_basic"]):
+        log_in(upstream, proxy)
+        assert proxy.used == ["client_secret_basic"]
+
+
+def test_post_is_chosen_when_the_provider_lists_only_post(upstream: MockOAuthServer) -> None:
+    for proxy in provider_announcing(upstream, ["client_secret_post"]):
+        log_in(upstream, proxy)
+        assert proxy.used == ["client_secret_post"]
+
+
+def test_an_explicit_method_wins_over_the_metadata(upstream: MockOAuthServer) -> None:
+    for proxy in provider_announcing(upstream, ["client_secret_post"]):
+        with pytest.raises(OAuthError, match="invalid_client"):
+            log_in(upstream, proxy, token_endpoint_auth_method="client_secret_basic")
+        assert proxy.used == ["client_secret_basic"]
+
+
+def test_a_provider_with_only_private_key_jwt_is_a_configuration_error(
+    upstream: MockOAuthServer,
+) -> None:
+    for proxy in provider_announcing(upstream, ["private_key_jwt"]):
+        with pytest.raises(ConfigurationError, match="private_key_jwt"):
+            log_in(upstream, proxy)
+        assert proxy.used == []
+
+
+def test_the_flet_oauth_provider_keeps_client_secret_post() -> None:
+    provider = OAuthProvider("id", "secret", "https://idp.invalid/a", "https://idp.invalid/t", "")
+    assert provider.token_endpoint_auth_method == "client_secret_post"
