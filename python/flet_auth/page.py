@@ -13,6 +13,7 @@ the saved token when it is still usable or can be refreshed, and every new token
 """
 
 import inspect
+import logging
 from collections.abc import Awaitable
 from typing import Any, Callable, Optional, Union
 
@@ -22,9 +23,12 @@ from flet_auth.authorization_service import AuthorizationService
 from flet_auth.login_event import LoginEvent
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.providers.openid_provider import ensure_discovered
+from flet_auth.security import InvalidToken
 from flet_auth.store import FileTokenStore
 
 __all__ = ["AuthPage"]
+
+_log = logging.getLogger("flet_auth")
 
 Handler = Callable[[Any], Union[Awaitable[None], None]]
 
@@ -66,7 +70,7 @@ class AuthPage:
         await ensure_discovered(provider)
         hook = self._save if self.store is not None else None
         if saved_token is None and self.store is not None:
-            saved_token = self.store.load()
+            saved_token = self._load_saved()
         if saved_token is not None:
             service = AuthorizationService(
                 provider, fetch_user, fetch_groups, scope, on_token_update=hook
@@ -123,6 +127,16 @@ class AuthPage:
         if self.store is not None:
             self.store.clear()
         run_sync(_call(self.on_logout, LoginEvent(name="logout")))
+
+    def _load_saved(self) -> Optional[str]:
+        """The stored token, or None when there is none or it cannot be read: a changed key or
+        a damaged file means a browser login, whose token then replaces the file."""
+        assert self.store is not None
+        try:
+            return self.store.load()
+        except InvalidToken as e:
+            _log.warning("ignoring the saved login, logging in again: %s", e)
+            return None
 
     async def _resume(self, service: AuthorizationService, saved_token: str) -> bool:
         """Logs in from a saved token when it is usable or refreshable."""

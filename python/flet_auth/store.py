@@ -1,6 +1,7 @@
 """`FileTokenStore`: a remembered login, encrypted in a file only its owner can read."""
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Optional, Union
@@ -9,13 +10,18 @@ from flet_auth.security import InvalidToken, decrypt, encrypt
 
 __all__ = ["FileTokenStore"]
 
+# An encrypted token is a few KiB; anything much larger was not written by `save`.
+MAX_FILE_SIZE = 1024 * 1024
+
 
 class FileTokenStore:
     """Keeps one token (its JSON) in `path`, encrypted with `flet_auth.security.encrypt`.
 
     Writes are atomic (a temporary file, fsync, rename) with mode 0600, so a crash leaves the
     old token or the new one, never half of one. `load()` returns None when there is no file
-    and raises `InvalidToken` when the file cannot be decrypted (it is kept, not deleted).
+    and raises `InvalidToken` when the file cannot be decrypted (it is kept, not deleted), and
+    when the path is not a regular file of at most `MAX_FILE_SIZE` bytes (a symlink, a FIFO,
+    a device): another local user cannot make it read elsewhere, hang or fill memory.
     """
 
     def __init__(self, path: Union[str, "os.PathLike[str]"], secret_key: str) -> None:
@@ -26,10 +32,11 @@ class FileTokenStore:
 
     def load(self) -> Optional[str]:
         """The saved token JSON, or None when nothing is saved."""
-        try:
-            data = self.path.read_text(encoding="ascii")
-        except FileNotFoundError:
+        raw = self._read()
+        if raw is None:
             return None
+        try:
+            data = raw.decode("ascii")
         except UnicodeDecodeError:
             raise InvalidToken(f"{self.path} does not hold an encrypted token") from None
         try:
@@ -38,6 +45,29 @@ class FileTokenStore:
             raise InvalidToken(
                 f"{self.path} cannot be decrypted with this secret key (wrong key or damaged)"
             ) from None
+
+    def _read(self) -> Optional[bytes]:
+        # O_NOFOLLOW refuses a symlink, O_NONBLOCK keeps a FIFO from blocking the open, and
+        # fstat checks the file that was opened, not whatever the path names a moment later.
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            fd = os.open(self.path, flags)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            if self.path.is_symlink():
+                raise InvalidToken(f"{self.path} is not a regular file (a symlink)") from None
+            raise InvalidToken(f"{self.path} cannot be opened: {e.strerror}") from None
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise InvalidToken(f"{self.path} is not a regular file")
+            if info.st_size > MAX_FILE_SIZE:
+                raise InvalidToken(f"{self.path} is too large to hold a token")
+            data = f.read(MAX_FILE_SIZE + 1)
+        if len(data) > MAX_FILE_SIZE:
+            raise InvalidToken(f"{self.path} is too large to hold a token")
+        return data
 
     def save(self, token_json: str) -> None:
         """Encrypts and writes the token JSON, replacing what was saved."""
