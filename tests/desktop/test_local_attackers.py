@@ -1,43 +1,20 @@
 """A desktop login against another user of the same machine: a hostile token file, a
 damaged one, and a local process racing or flooding the loopback listener (issue 13)."""
 
-import asyncio
 import logging
 import os
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import unquote, urlencode, urlsplit
 
 import pytest
 
+from desktop_browser import Browser
 from flet_auth import AuthPage
 from flet_auth.security import InvalidToken
 from flet_auth.store import FileTokenStore
 from flet_auth.testing import MockOAuthServer
 
 LOOPBACK = "http://127.0.0.1:0/callback"
-
-
-def redirect_url_of(authorization_url: str) -> str:
-    query = dict(p.split("=", 1) for p in urlsplit(authorization_url).query.split("&"))
-    return unquote(query["redirect_uri"])
-
-
-class Browser:
-    """Consents at the provider, then follows the redirect to the app (in a thread)."""
-
-    def __init__(self, server: MockOAuthServer) -> None:
-        self.server, self.opened = server, 0
-
-    async def __call__(self, url: str) -> None:
-        self.opened += 1
-        asyncio.get_running_loop().run_in_executor(None, self.visit, url)
-
-    def visit(self, url: str) -> None:
-        query = self.server.authorize(url)
-        with urllib.request.urlopen(f"{redirect_url_of(url)}?{urlencode(query)}", timeout=5):
-            pass
 
 
 @pytest.fixture
