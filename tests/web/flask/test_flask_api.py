@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 import flet_auth.flask as flask_layer
 import flet_auth.flask.store as flask_store
+from flask_apps.config import mock_client
 from flask_apps.processes import free_port
 from flet_auth import ConfigurationError, OAuthToken
 from flet_auth.flask import (
@@ -47,13 +48,8 @@ def make_app(tmp_path: Path, server: MockOAuthServer, **config: Any) -> tuple[Fl
     app.testing = True
     app.config.update(
         SECRET_KEY="test-secret-key",
-        MOCK_CLIENT_ID=server.client_id,
-        MOCK_CLIENT_SECRET=server.client_secret,
-        MOCK_AUTHORIZE_URL=server.authorization_endpoint,
-        MOCK_ACCESS_TOKEN_URL=server.token_endpoint,
-        MOCK_USERINFO_ENDPOINT=server.userinfo_endpoint,
-        MOCK_CLIENT_KWARGS={"scope": "openid profile email"},
         MOCK_REVOCATION_ENDPOINT=f"{server.url}/revoke",
+        **mock_client(server),
     )
     app.config.update(config)
     auth = FletAuth(app)

@@ -13,6 +13,7 @@ from flask import Flask, session
 from flask.testing import FlaskClient
 from flask_session import Session
 
+from flask_apps.config import mock_client
 from flask_apps.processes import RedisServer
 from flet_auth.flask import FletAuth, current_auth, login_required
 from flet_auth.testing import MockOAuthServer
@@ -38,16 +39,7 @@ def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
 def server_side_app(tmp_path: Path, server: MockOAuthServer, sessions: dict[str, Any]) -> Flask:
     """A real Flask app whose sessions live server side (the cookie holds only their id)."""
     app = Flask("session_fixation_test", instance_path=str(tmp_path / "instance"))
-    app.config.update(
-        SECRET_KEY="test-secret-key",
-        **sessions,
-        MOCK_CLIENT_ID=server.client_id,
-        MOCK_CLIENT_SECRET=server.client_secret,
-        MOCK_AUTHORIZE_URL=server.authorization_endpoint,
-        MOCK_ACCESS_TOKEN_URL=server.token_endpoint,
-        MOCK_USERINFO_ENDPOINT=server.userinfo_endpoint,
-        MOCK_CLIENT_KWARGS={"scope": "openid profile email"},
-    )
+    app.config.update(SECRET_KEY="test-secret-key", **sessions, **mock_client(server))
     Session(app)
     FletAuth(app).register("mock")
 
