@@ -36,6 +36,7 @@ from flet.controls.context import _context_page
 from flet.messaging.connection import Connection
 
 from flet_auth._core import ConfigurationError, LoopbackListener, OAuthError, TransportError
+from flet_auth._login_failure import event_fields, refused_in_redirect
 from flet_auth.authorization_service import AuthorizationService
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.providers.openid_provider import ensure_discovered
@@ -182,7 +183,7 @@ async def _loopback_login(
                 return service
             raise
         except Exception as e:
-            await _fire_login(page, *_error_of(e))
+            await _fire_login(page, *event_fields(e))
             raise
     finally:
         listener.close()
@@ -192,11 +193,11 @@ async def _loopback_login(
     try:
         await service.request_token(service.check_authorization_response(redirect))
     except Exception as e:
-        if isinstance(e, OAuthError) and e.status is None:
-            # The provider refused in the redirect (access_denied, say): not a failure.
+        if refused_in_redirect(e):
+            assert isinstance(e, OAuthError)
             await _fire_login(page, e.error, e.error_description)
             return service
-        await _fire_login(page, *_error_of(e))
+        await _fire_login(page, *event_fields(e))
         raise
     if page.auth is None:
         _set_auth(page, service)  # page.logout() ran while the code was exchanged
@@ -295,13 +296,6 @@ async def _fire_login(page: ft.Page, error: Optional[str], description: Optional
     """`page.on_login`, dispatched by Flet's session as Flet dispatches its events."""
     data = {"error": error, "error_description": description}
     await page.session.dispatch_event(page._i, "login", data)
-
-
-def _error_of(error: BaseException) -> tuple[str, str]:
-    """The `LoginEvent` fields of a failure: the OAuth error code, else the message."""
-    if isinstance(error, OAuthError):
-        return error.error, str(error)
-    return str(error), str(error)
 
 
 def _service_of(page: ft.Page, kind: Callable[[], Any]) -> Any:

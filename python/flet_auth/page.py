@@ -18,6 +18,7 @@ from collections.abc import Awaitable
 from typing import Any, Callable, Optional, Union
 
 from flet_auth._core import AuthError, LoopbackListener, OAuthError, OAuthToken
+from flet_auth._login_failure import event_fields, refused_in_redirect
 from flet_auth._sync import run_sync
 from flet_auth.authorization_service import AuthorizationService
 from flet_auth.login_event import LoginEvent
@@ -103,12 +104,11 @@ class AuthPage:
         try:
             await service.request_token(service.check_authorization_response(redirect))
         except AuthError as e:
-            if isinstance(e, OAuthError) and e.status is None:
-                # The provider refused in the redirect (access_denied, say): not a failure.
+            if refused_in_redirect(e):
+                assert isinstance(e, OAuthError)
                 await _call(self.on_login, LoginEvent(e.error, e.error_description or ""))
                 return service
-            error = e.error if isinstance(e, OAuthError) else str(e)
-            await _call(self.on_login, LoginEvent(error, str(e)))
+            await _call(self.on_login, LoginEvent(*event_fields(e)))
             raise
         return await self._logged_in(service)
 
