@@ -32,6 +32,15 @@ def test_a_login_ttl_that_is_not_a_positive_number_is_refused(ttl: Any, tmp_path
         open_logins(config, None, str(tmp_path / "s.sqlite3"))
 
 
+@pytest.mark.parametrize("cap", [0, -1, True, "100", 1.5, None])
+def test_a_max_pending_logins_that_is_not_a_positive_integer_is_refused(
+    cap: Any, tmp_path: Path
+) -> None:
+    config = {"SECRET_KEY": "k", "FLET_AUTH_MAX_PENDING_LOGINS": cap}
+    with pytest.raises(ConfigurationError, match="FLET_AUTH_MAX_PENDING_LOGINS"):
+        open_logins(config, None, str(tmp_path / "s.sqlite3"))
+
+
 def test_the_store_setting_of_the_config_is_used_when_none_is_given(tmp_path: Path) -> None:
     path = tmp_path / "configured.sqlite3"
     config = {"SECRET_KEY": "k", "FLET_AUTH_STORE": f"sqlite:///{path}"}

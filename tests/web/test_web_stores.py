@@ -91,6 +91,17 @@ def test_of_concurrent_owners_one_gets_the_lock(store: TokenStore) -> None:
     assert results.count(True) == 1
 
 
+def test_a_counter_counts_up_until_it_expires(store: TokenStore) -> None:
+    assert [store.incr("counter", 0.3) for _ in range(3)] == [1, 2, 3]
+    time.sleep(0.5)
+    assert store.incr("counter", 0.3) == 1
+
+
+def test_concurrent_increments_are_all_counted(store: TokenStore) -> None:
+    results = at_once(10, lambda i: store.incr("counter", 60))
+    assert sorted(results) == list(range(1, 11))  # type: ignore[type-var]
+
+
 def test_the_sqlite_file_is_private(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "deep" / "store.sqlite3")
     store.set("k", "v", 60)

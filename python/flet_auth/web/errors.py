@@ -25,6 +25,7 @@ __all__ = [
     "STORE_UNAVAILABLE",
     "ErrorAnswer",
     "StoreUnavailableError",
+    "TooManyLoginsError",
     "login_failure",
 ]
 
@@ -33,6 +34,11 @@ logger = logging.getLogger("flet_auth.web")
 
 class StoreUnavailableError(AuthError):
     """The login store (SQLite or Redis) cannot be reached or answered with an error."""
+
+
+class TooManyLoginsError(StoreUnavailableError):
+    """The store holds as many logins in progress as it may (answered like an unreachable
+    store: 503, try again later)."""
 
 
 PROVIDER_UNREACHABLE = (TransportError, HTTPStatusError, InvalidResponseError)

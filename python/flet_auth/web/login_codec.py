@@ -2,6 +2,7 @@
 sync and an async store share it."""
 
 import hashlib
+import json
 import logging
 from typing import Optional
 
@@ -40,6 +41,10 @@ class LoginCodec:
         `state`, so a redirect delivered to another browser finds nothing (login CSRF)."""
         return self.key("pending", f"{browser_id}:{state}")
 
+    def pending_index_key(self, browser_id: str) -> str:
+        """The key of the list of a browser's logins in progress (their states)."""
+        return self.key("pending-index", browser_id)
+
     def lock_key(self, login_id: str) -> str:
         """The key of the refresh lock of the login `login_id`."""
         return self.key("lock", login_id)
@@ -71,6 +76,20 @@ class LoginCodec:
             return PendingLogin.loads(self._box.decrypt(data))
         except ValueError:  # InvalidToken is a ValueError
             return None
+
+    def seal_states(self, states: list[str]) -> str:
+        """The encrypted value of a browser's list of states, oldest first."""
+        return self._box.encrypt(json.dumps(states))
+
+    def open_states(self, data: str) -> list[str]:
+        """The states in an encrypted list; empty when it is unreadable."""
+        try:
+            states = json.loads(self._box.decrypt(data))
+        except ValueError:  # InvalidToken and JSONDecodeError are ValueErrors
+            return []
+        if not isinstance(states, list):
+            return []
+        return [s for s in states if isinstance(s, str)]
 
     def __repr__(self) -> str:
         return f"LoginCodec(prefix={self.prefix!r})"

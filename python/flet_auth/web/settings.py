@@ -1,11 +1,12 @@
 """The web login's own settings, read from an app's config (any mapping): `FLET_AUTH_STORE`,
-`FLET_AUTH_SECRET_KEY` (else `SECRET_KEY`), `FLET_AUTH_LOGIN_TTL`, `FLET_AUTH_KEY_PREFIX`."""
+`FLET_AUTH_SECRET_KEY` (else `SECRET_KEY`), `FLET_AUTH_LOGIN_TTL`, `FLET_AUTH_KEY_PREFIX`,
+`FLET_AUTH_MAX_PENDING_LOGINS`."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from flet_auth._core import ConfigurationError
-from flet_auth.web.login_store import LoginStore
+from flet_auth.web.login_store import DEFAULT_MAX_PENDING_LOGINS, LoginStore
 from flet_auth.web.stores.url import store_from_setting
 
 __all__ = ["DEFAULT_KEY_PREFIX", "DEFAULT_LOGIN_TTL", "open_logins", "secret_key"]
@@ -34,10 +35,14 @@ def open_logins(config: Mapping[str, Any], store: object, default_path: str) -> 
     ttl = config.get("FLET_AUTH_LOGIN_TTL", DEFAULT_LOGIN_TTL)
     if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or ttl <= 0:
         raise ConfigurationError("FLET_AUTH_LOGIN_TTL must be a positive number of seconds")
+    cap = config.get("FLET_AUTH_MAX_PENDING_LOGINS", DEFAULT_MAX_PENDING_LOGINS)
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+        raise ConfigurationError("FLET_AUTH_MAX_PENDING_LOGINS must be a positive integer")
     setting = store if store is not None else config.get("FLET_AUTH_STORE")
     return LoginStore(
         store_from_setting(setting, default_path),
         secret_key(config),
         prefix=str(config.get("FLET_AUTH_KEY_PREFIX", DEFAULT_KEY_PREFIX)),
         login_ttl=float(ttl),
+        max_pending_logins=cap,
     )

@@ -40,6 +40,11 @@ class TokenStore(Protocol):
     def locked(self, lock: str) -> bool:
         """Whether someone holds `lock`."""
 
+    def incr(self, counter: str, ttl: float) -> int:
+        """Adds one to `counter` and returns its new value, atomically; a new counter starts
+        at 0 and expires `ttl` seconds after it was made. It caps the logins in progress; a
+        store without it (an app's own class from before) gets only the per-browser cap."""
+
 
 TOKEN_STORE_METHODS = ("get", "set", "pop", "delete", "acquire", "release", "locked")
 """The methods of `TokenStore`, by name."""

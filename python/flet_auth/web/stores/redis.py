@@ -6,7 +6,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from flet_auth._core import ConfigurationError
 from flet_auth.web.errors import StoreUnavailableError
 
-__all__ = ["RELEASE_SCRIPT", "RedisStore", "millis", "redacted"]
+__all__ = ["INCR_SCRIPT", "RELEASE_SCRIPT", "RedisStore", "millis", "redacted"]
 
 
 class _RedisClient(Protocol):
@@ -23,6 +23,12 @@ RELEASE_SCRIPT = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 )
 """Deletes a lock only while it still holds this owner's value (compare-and-delete)."""
+
+INCR_SCRIPT = (
+    "local n = redis.call('incr', KEYS[1]) "
+    "if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return n"
+)
+"""Adds one to a counter and gives a new counter its lifetime, in one step."""
 
 
 class RedisStore:
@@ -103,6 +109,10 @@ class RedisStore:
     def locked(self, lock: str) -> bool:
         """Whether someone holds `lock`."""
         return bool(self._call("exists", lock))
+
+    def incr(self, counter: str, ttl: float) -> int:
+        """`INCR`, with `PEXPIRE ttl` on a new counter (one script): the new value."""
+        return int(self._call("eval", INCR_SCRIPT, 1, counter, str(millis(ttl))))
 
     def __repr__(self) -> str:
         return f"RedisStore({self._display!r})"

@@ -131,6 +131,22 @@ class SQLiteStore:
         """Removes `key`."""
         self._run("DELETE FROM flet_auth_entries WHERE key = ?", (key,))
 
+    def incr(self, counter: str, ttl: float) -> int:
+        """Adds one to `counter` (made for `ttl` seconds) and returns its new value."""
+        now = time.time()
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT value, expires_at FROM flet_auth_entries WHERE key = ? AND expires_at > ?",
+                (counter, now),
+            ).fetchone()
+            value, expires_at = (int(row[0]) + 1, float(row[1])) if row else (1, now + ttl)
+            db.execute(
+                "INSERT OR REPLACE INTO flet_auth_entries (key, value, expires_at) "
+                "VALUES (?, ?, ?)",
+                (counter, str(value), expires_at),
+            )
+        return value
+
     def acquire(self, lock: str, owner: str, ttl: float) -> bool:
         """Takes `lock` for `owner` for at most `ttl` seconds unless someone holds it."""
         now = time.time()
