@@ -1,9 +1,10 @@
 //! A token's data (RFC 6749 §5.1, with Flet's field names) and its JSON, byte for byte what
 //! Flet's `OAuthToken.to_json()` writes.
 //!
-//! A token's data lives in a shared cell: the service and every `OAuthToken` object it hands
-//! out see the same values, so a refresh updates tokens the app already holds, and an app that
-//! edits a token (say `expires_at`, to force a refresh) edits the service's token.
+//! A token's data lives in a cell shared by the service and the `OAuthToken` objects it hands
+//! out, as in Flet: an app that edits the current token (say `expires_at`, to force a refresh)
+//! edits the service's token. A refresh puts its token in a new cell, so a token the app
+//! already holds never changes under it: its attributes always belong to one token.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 

@@ -2,7 +2,7 @@
 //! every concurrent caller, run as its own task so that a caller that goes away cannot lose
 //! the answer (which may rotate the refresh token).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::FutureExt;
 use serde_json::Value;
@@ -75,8 +75,11 @@ impl Service {
             None => Ok(()),
         };
         {
+            // A new cell: a token handed out before keeps its values (a token is a value).
             let mut st = self.state();
-            *lock(&cell) = data;
+            if st.token.as_ref().is_some_and(|t| Arc::ptr_eq(t, &cell)) {
+                st.token = Some(Arc::new(Mutex::new(data)));
+            }
             st.inflight = None;
         }
         log::info!(target: "flet_auth", "token refreshed");

@@ -84,7 +84,7 @@ def test_forged_state_is_refused(server: MockOAuthServer) -> None:
         service.check_state("forged")
 
 
-def test_refresh_rotates_the_refresh_token_and_updates_held_tokens(
+def test_refresh_rotates_the_refresh_token_and_leaves_held_tokens_as_they_were(
     server: MockOAuthServer,
 ) -> None:
     service = login_sync(server)
@@ -96,8 +96,21 @@ def test_refresh_rotates_the_refresh_token_and_updates_held_tokens(
     assert fresh is not None
     assert fresh.access_token != first_access
     assert fresh.refresh_token != first_refresh
-    assert held.access_token == fresh.access_token
+    assert (held.access_token, held.refresh_token) == (first_access, first_refresh)
     assert server.count("token.refresh_token") == 1
+
+
+def test_each_on_token_update_call_gets_its_own_unchanging_token(server: MockOAuthServer) -> None:
+    given: list[tuple[OAuthToken, str]] = []
+    service = login_sync(server, on_token_update=lambda t: given.append((t, t.to_json())))
+    for _ in range(2):
+        current = service.get_token_sync()
+        assert current is not None
+        current.expires_at = 0
+        service.get_token_sync()
+    assert len(given) == 3 and len({id(token) for token, _ in given}) == 3
+    assert [token.to_json() for token, _ in given] == [json_then for _, json_then in given]
+    assert len({token.access_token for token, _ in given}) == 3
 
 
 def test_token_that_is_not_close_to_expiry_is_not_refreshed(server: MockOAuthServer) -> None:

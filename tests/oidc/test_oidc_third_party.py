@@ -70,6 +70,17 @@ async def test_refresh_brings_a_new_verified_id_token(dot: DjangoOAuthServer) ->
     assert fresh is not None and fresh.id_token and fresh.id_token != first_id_token
 
 
+async def test_a_token_handed_out_keeps_its_values_after_a_refresh(dot: DjangoOAuthServer) -> None:
+    service = log_in(dot, provider(dot))
+    first = await service.get_token()
+    assert first is not None
+    before = (first.access_token, first.refresh_token, first.id_token)
+    first.expires_at = time.time()
+    fresh = await service.get_token()
+    assert fresh is not None and fresh.access_token != before[0]
+    assert (first.access_token, first.refresh_token, first.id_token) == before
+
+
 def test_public_client_with_pkce_and_nonce(dot: DjangoOAuthServer) -> None:
     p = OpenIDProvider(
         dot.public_client_id, None, dot.redirect_uri, server_metadata_url=dot.discovery_url
