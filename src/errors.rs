@@ -22,15 +22,16 @@ pub enum Error {
     /// A non-success HTTP status without an OAuth error body.
     #[error("{endpoint} answered HTTP {status}")]
     HttpStatus { status: u16, endpoint: String },
-    /// A provider answer that cannot be used (not JSON, a field of the wrong type, too large);
-    /// `status` is None for a redirect.
+    /// A provider answer that cannot be used (not JSON, a field of the wrong type, larger than
+    /// `max_response_size`, a redirect that is not followed); `status` is None for a login's
+    /// redirect back to the app.
     #[error("{}", invalid_message(.endpoint, *.status, .reason))]
     InvalidResponse {
         status: Option<u16>,
         endpoint: String,
         reason: String,
     },
-    /// The request did not complete (connection, TLS, DNS, a refused redirect).
+    /// The request did not complete (connection, TLS, DNS).
     #[error("{message}")]
     Transport {
         message: String,

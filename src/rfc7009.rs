@@ -25,7 +25,8 @@ pub async fn revoke(p: &ProviderConfig, token: TokenData) -> Result<()> {
         let builder = p
             .client
             .apply(request::request(Method::POST, url, p.timeout)?, &mut form);
-        check_status(&request::send(builder.form(&form), url).await?)?;
+        let response = request::send(builder.form(&form), url, p.max_response_size).await?;
+        check_status(&response)?;
     }
     log::info!(target: "flet_auth", "logout: tokens revoked at {}", display(url));
     Ok(())

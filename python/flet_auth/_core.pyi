@@ -8,6 +8,7 @@ from typing_extensions import Self, disjoint_base, final
 
 __all__ = [
     "LOGIN_TTL",
+    "MAX_RESPONSE_SIZE",
     "REFRESH_LEEWAY",
     "AuthError",
     "ConfigurationError",
@@ -91,6 +92,8 @@ REFRESH_LEEWAY: float
 """A token is refreshed this many seconds before it expires."""
 LOGIN_TTL: float
 """Seconds a login in progress waits for its redirect: its `state` expires after this."""
+MAX_RESPONSE_SIZE: int
+"""The largest provider answer read, in bytes, unless a provider sets `max_response_size`."""
 
 @final
 class OAuthToken:
@@ -327,8 +330,11 @@ def fetch_json(
     access_token: str,
     timeout: Optional[float] = None,
     allow_insecure_http: bool = False,
+    max_response_size: Optional[int] = None,
 ) -> Awaitable[Any]:
-    """GET a JSON document with a bearer token: `await fetch_json(url, access_token)`."""
+    """GET a JSON document with a bearer token: `await fetch_json(url, access_token)`. A
+    redirect is followed (at most 5) when it keeps to HTTPS; the token goes to the URL's own
+    origin only."""
 
 def encrypt(plain_text: str, secret_key: str) -> str:
     """Encrypts text with a key derived from `secret_key` (PBKDF2-HMAC-SHA256, 600,000 rounds,
@@ -353,6 +359,7 @@ def discover(
     issuer: Optional[str] = None,
     timeout: Optional[float] = None,
     allow_insecure_http: bool = False,
+    max_response_size: Optional[int] = None,
 ) -> Awaitable[dict[str, Any]]:
     """Fetches (or takes from the per-process cache) a discovery document: `await discover(url)`.
     The `issuer` it names must be `issuer`, or the URL's issuer when it ends in the well-known
@@ -366,6 +373,7 @@ def discover_sync(
     issuer: Optional[str] = None,
     timeout: Optional[float] = None,
     allow_insecure_http: bool = False,
+    max_response_size: Optional[int] = None,
 ) -> dict[str, Any]:
     """`discover` for code without an event loop."""
 

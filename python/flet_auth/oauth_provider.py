@@ -6,6 +6,7 @@ Subclasses may override `async _fetch_user(access_token)` and `async _fetch_grou
 
 from __future__ import annotations
 
+from flet_auth._core import MAX_RESPONSE_SIZE
 from flet_auth.group import Group
 from flet_auth.user import User
 
@@ -31,8 +32,9 @@ class OAuthProvider:
 
     Keyword-only settings: `pkce` (fresh PKCE S256 per login unless `code_challenge` /
     `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
-    `client_secret_basic` or `none`), `timeout` (seconds per request) and `allow_insecure_http`
-    (plain HTTP off loopback).
+    `client_secret_basic` or `none`), `timeout` (seconds per request), `allow_insecure_http`
+    (plain HTTP off loopback) and `max_response_size` (the largest answer read from the
+    provider, in bytes; 1 MiB by default: a larger one is an `InvalidResponseError`).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -61,6 +63,7 @@ class OAuthProvider:
         token_endpoint_auth_method: str = "client_secret_post",
         timeout: float = 30.0,
         allow_insecure_http: bool = False,
+        max_response_size: int = MAX_RESPONSE_SIZE,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -82,6 +85,7 @@ class OAuthProvider:
         self.token_endpoint_auth_method = token_endpoint_auth_method
         self.timeout = timeout
         self.allow_insecure_http = allow_insecure_http
+        self.max_response_size = max_response_size
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Method;
 use serde_json::{Map, Value};
 use url::Url;
 
 use crate::errors::{Error, Result};
 use crate::oidc::cache::Cache;
-use crate::transport::{check_url, request};
+use crate::transport::{check_url, request, Policy};
 
 /// How long a discovery document and a JWKS are trusted before they are fetched again.
 pub const CACHE_TTL: Duration = Duration::from_secs(3600);
@@ -32,8 +31,8 @@ pub fn issuer_of(metadata_url: &str) -> Option<&str> {
 }
 
 /// GETs a provider document that must be a JSON object.
-pub async fn get_document(url: &Url, timeout: Duration) -> Result<Map<String, Value>> {
-    let response = request::send(request::request(Method::GET, url, timeout)?, url).await?;
+pub async fn get_document(url: &Url, policy: &Policy) -> Result<Map<String, Value>> {
+    let response = request::get(url, None, policy).await?;
     if !response.is_success() {
         return Err(Error::HttpStatus {
             status: response.status,
@@ -55,14 +54,13 @@ pub async fn get_document(url: &Url, timeout: Duration) -> Result<Map<String, Va
 pub async fn discover(
     url: String,
     expected_issuer: Option<String>,
-    timeout: Duration,
-    allow_insecure_http: bool,
+    policy: Policy,
 ) -> Result<Metadata> {
     let metadata = match DISCOVERY.get(&url, CACHE_TTL) {
         Some(m) => m,
         None => {
-            let parsed = check_url("server_metadata_url", &url, allow_insecure_http)?;
-            let fetched = Arc::new(get_document(&parsed, timeout).await?);
+            let parsed = check_url("server_metadata_url", &url, policy.allow_insecure_http)?;
+            let fetched = Arc::new(get_document(&parsed, &policy).await?);
             DISCOVERY.put(&url, fetched.clone());
             fetched
         }

@@ -11,6 +11,7 @@ use url::Url;
 use crate::errors::{Error, Result};
 use crate::oidc::cache::Cache;
 use crate::oidc::discovery::{get_document, CACHE_TTL};
+use crate::transport::Policy;
 
 /// A `kid` that a fresh JWKS did not have is not fetched for again within this time.
 const REFETCH_INTERVAL: Duration = Duration::from_secs(5);
@@ -18,8 +19,8 @@ const REFETCH_INTERVAL: Duration = Duration::from_secs(5);
 static KEYS: Cache<Arc<JwkSet>> = Cache::new();
 static MISSES: Cache<()> = Cache::new();
 
-async fn fetch(jwks_uri: &Url, timeout: Duration) -> Result<Arc<JwkSet>> {
-    let doc = get_document(jwks_uri, timeout).await?;
+async fn fetch(jwks_uri: &Url, policy: &Policy) -> Result<Arc<JwkSet>> {
+    let doc = get_document(jwks_uri, policy).await?;
     let set: JwkSet = serde_json::from_value(Value::Object(doc))
         .map_err(|e| Error::IdToken(format!("the provider's JWKS cannot be read: {e}")))?;
     let set = Arc::new(set);
@@ -32,7 +33,7 @@ async fn fetch(jwks_uri: &Url, timeout: Duration) -> Result<Arc<JwkSet>> {
 pub async fn keys(
     jwks_uri: &Url,
     kid: Option<&str>,
-    timeout: Duration,
+    policy: &Policy,
     has_key: impl Fn(&JwkSet) -> bool,
 ) -> Result<Arc<JwkSet>> {
     let cached = KEYS.get(jwks_uri.as_str(), CACHE_TTL);
@@ -43,7 +44,7 @@ pub async fn keys(
     if let Some(set) = cached.filter(|_| MISSES.get(&miss, REFETCH_INTERVAL).is_some()) {
         return Ok(set);
     }
-    let set = fetch(jwks_uri, timeout).await?;
+    let set = fetch(jwks_uri, policy).await?;
     if !has_key(&set) {
         MISSES.put(&miss, ());
     }

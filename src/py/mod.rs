@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 
 use crate::rfc6749::authorization::LOGIN_TTL;
 use crate::rfc6749::refresh::REFRESH_LEEWAY;
-use crate::transport::runtime;
+use crate::transport::{runtime, DEFAULT_MAX_RESPONSE_SIZE};
 
 /// Stops the engine before the interpreter finalizes (registered with `atexit`): its tasks are
 /// dropped and its threads joined, so none of them can touch a finalizing interpreter.
@@ -42,6 +42,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("REFRESH_LEEWAY", REFRESH_LEEWAY)?;
     m.add("LOGIN_TTL", LOGIN_TTL.as_secs_f64())?;
+    m.add("MAX_RESPONSE_SIZE", DEFAULT_MAX_RESPONSE_SIZE)?;
     m.add_function(wrap_pyfunction!(crypto::encrypt, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::decrypt, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::encrypt_fernet, m)?)?;

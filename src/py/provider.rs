@@ -46,6 +46,12 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         .map(|v| v.extract::<f64>())
         .transpose()
         .map_err(|_| Error::Configuration("provider.timeout must be a number".into()))?;
+    let max_response_size = attr(provider, "max_response_size")?
+        .map(|v| v.extract::<u64>())
+        .transpose()
+        .map_err(|_| {
+            Error::Configuration("provider.max_response_size must be a positive integer".into())
+        })?;
     let flag = |name: &str, default: bool| -> PyResult<bool> {
         Ok(match attr(provider, name)? {
             Some(v) => v.is_truthy()?,
@@ -76,6 +82,7 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         pkce: flag("pkce", true)?,
         timeout,
         allow_insecure_http: flag("allow_insecure_http", false)?,
+        max_response_size,
         revocation_endpoint: text(provider, "revocation_endpoint")?,
         end_session_endpoint: text(provider, "end_session_endpoint")?,
         oidc,

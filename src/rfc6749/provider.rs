@@ -8,8 +8,8 @@ use url::Url;
 
 use crate::errors::{Error, Result};
 use crate::rfc6749::client_auth::ClientAuth;
-use crate::transport::check_url;
 use crate::transport::client::DEFAULT_TIMEOUT;
+use crate::transport::{check_url, Policy, DEFAULT_MAX_RESPONSE_SIZE};
 
 /// The provider settings, shared by every service of the provider.
 #[derive(Clone)]
@@ -27,6 +27,8 @@ pub struct ProviderConfig {
     pub pkce: bool,
     pub timeout: Duration,
     pub allow_insecure_http: bool,
+    /// The largest answer read from the provider, in bytes.
+    pub max_response_size: usize,
     pub revocation_endpoint: Option<Url>,
     pub end_session_endpoint: Option<Url>,
     /// Set for OpenID Connect providers (those that publish a `jwks_uri`).
@@ -57,6 +59,7 @@ pub struct ProviderSettings {
     pub pkce: bool,
     pub timeout: Option<f64>,
     pub allow_insecure_http: bool,
+    pub max_response_size: Option<u64>,
     pub revocation_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
     /// `(issuer, jwks_uri, id_token_signing_alg_values_supported)` of an OpenID provider.
@@ -98,10 +101,20 @@ impl ProviderConfig {
             pkce: s.pkce,
             timeout: timeout_from(s.timeout)?,
             allow_insecure_http: insecure,
+            max_response_size: max_response_size_from(s.max_response_size)?,
             revocation_endpoint: optional("revocation_endpoint", s.revocation_endpoint)?,
             end_session_endpoint: optional("end_session_endpoint", s.end_session_endpoint)?,
             oidc,
         })
+    }
+
+    /// What the settings ask of every exchange with the provider.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            timeout: self.timeout,
+            max_response_size: self.max_response_size,
+            allow_insecure_http: self.allow_insecure_http,
+        }
     }
 
     /// The same settings with another redirect URL (a loopback port chosen at run time).
@@ -121,6 +134,17 @@ pub fn timeout_from(value: Option<f64>) -> Result<Duration> {
         Some(_) => Err(Error::Configuration(
             "timeout must be a positive number of seconds".into(),
         )),
+    }
+}
+
+/// Parses a size cap in bytes; `None` means the default (1 MiB).
+pub fn max_response_size_from(value: Option<u64>) -> Result<usize> {
+    match value {
+        None => Ok(DEFAULT_MAX_RESPONSE_SIZE),
+        Some(0) => Err(Error::Configuration(
+            "max_response_size must be a positive number of bytes".into(),
+        )),
+        Some(bytes) => Ok(usize::try_from(bytes).unwrap_or(usize::MAX)),
     }
 }
 
@@ -193,6 +217,16 @@ mod tests {
             ..settings()
         };
         assert!(ProviderConfig::new(loopback).is_ok());
+    }
+
+    #[test]
+    fn the_answer_size_cap_is_one_mebibyte_unless_set_and_never_zero() {
+        assert_eq!(max_response_size_from(None).ok(), Some(1 << 20));
+        assert_eq!(max_response_size_from(Some(10)).ok(), Some(10));
+        assert!(matches!(
+            max_response_size_from(Some(0)),
+            Err(Error::Configuration(_))
+        ));
     }
 
     #[test]

@@ -34,11 +34,12 @@ pub fn refresh_token(refresh_token: String) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// POSTs `form` to the token endpoint and reads the token from the answer.
+/// POSTs `form` to the token endpoint and reads the token from the answer (never from a
+/// redirect: the form carries the code, the verifier or the refresh token, and the secret).
 pub async fn post(p: &ProviderConfig, mut form: Vec<(&'static str, String)>) -> Result<TokenData> {
     let url = &p.token_endpoint;
     let builder = request::request(Method::POST, url, p.timeout)?;
     let builder = p.client.apply(builder, &mut form);
-    let response = request::send(builder.form(&form), url).await?;
+    let response = request::send(builder.form(&form), url, p.max_response_size).await?;
     parse_token_response(&response)
 }

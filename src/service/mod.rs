@@ -149,8 +149,7 @@ impl Service {
 
     /// GETs a JSON document with the provider's timeout and transport rules.
     pub async fn get_json(&self, url: String, access_token: String) -> Result<Value> {
-        let p = &*self.provider;
-        rfc6750::get_json(url, access_token, p.timeout, p.allow_insecure_http).await
+        rfc6750::get_json(url, access_token, self.provider.policy()).await
     }
 
     /// OpenID Connect: a login's token response must carry a valid ID token; its claims are
@@ -179,7 +178,7 @@ impl Service {
             access_token: Some(data.access_token.clone()),
             subject,
         };
-        let claims = id_token::check(token, oidc, &expect, self.provider.timeout).await?;
+        let claims = id_token::check(token, oidc, &expect, &self.provider.policy()).await?;
         self.state().id_claims = Some(Box::new(claims));
         Ok(())
     }

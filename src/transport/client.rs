@@ -1,5 +1,6 @@
 //! The pooled HTTP client: rustls with the system roots plus `SSL_CERT_FILE`, proxies from the
-//! environment, the connect timeout and the redirect policy.
+//! environment, the connect timeout; it follows no redirect (`transport::redirect` does, for
+//! GETs only, with the provider's HTTPS rule) and never sends `Referer`.
 
 use std::time::Duration;
 
@@ -17,28 +18,14 @@ pub fn build_client() -> Result<reqwest::Client> {
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
         .pool_idle_timeout(Duration::from_secs(90))
-        .redirect(redirect_policy());
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false);
     for cert in certificates_from_env() {
         builder = builder.add_root_certificate(cert);
     }
     builder
         .build()
         .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))
-}
-
-/// Follows at most 5 redirects and never from HTTPS down to plain HTTP.
-fn redirect_policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let downgrade = attempt.url().scheme() == "http"
-            && attempt.previous().iter().any(|u| u.scheme() == "https");
-        if downgrade {
-            attempt.error("refusing a redirect from HTTPS to plain HTTP")
-        } else if attempt.previous().len() >= 5 {
-            attempt.error("too many redirects")
-        } else {
-            attempt.follow()
-        }
-    })
 }
 
 /// Certificates named by `SSL_CERT_FILE`, trusted on top of the system roots.

@@ -1,14 +1,18 @@
-//! One HTTP exchange with a provider: the transport policy (HTTPS off loopback, timeouts),
-//! the request log line, and the mapping of every failure to a typed [`Error`].
+//! One HTTP exchange with a provider: the transport policy (HTTPS off loopback, timeouts,
+//! redirects, the answer's size cap), the request log line, and the mapping of every failure
+//! to a typed [`Error`].
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, RequestBuilder};
 use url::{Host, Url};
 
 use crate::errors::{Error, Result};
+use crate::transport::body::{self, ReadError};
+use crate::transport::policy::Policy;
+use crate::transport::redirect;
 use crate::transport::runtime::engine;
 
 /// Whether a host is loopback: 127.0.0.0/8, ::1 or `localhost` (RFC 8252 §8.3, RFC 6761 §6.3).
@@ -70,41 +74,98 @@ pub fn request(method: Method, url: &Url, timeout: Duration) -> Result<RequestBu
         .timeout(timeout))
 }
 
-/// Sends a request and reads the whole body, within the request's timeout.
-pub async fn send(builder: RequestBuilder, url: &Url) -> Result<Response> {
+/// Sends a request that carries credentials (a token or revocation form) and reads its answer,
+/// at most `max_size` bytes of it. A redirect is an error: the form is never sent again.
+pub async fn send(builder: RequestBuilder, url: &Url, max_size: usize) -> Result<Response> {
     let endpoint = display(url);
-    let started = Instant::now();
     let request = builder.build().map_err(|e| transport_error(&endpoint, e))?;
+    let response = execute(request, &endpoint).await?;
+    let status = response.status().as_u16();
+    if redirect::is_redirect(status) {
+        return Err(redirect::not_followed(status, &endpoint));
+    }
+    read(response, endpoint, max_size).await
+}
+
+/// GETs `url` (with `Authorization: Bearer` when `bearer` is given) and reads the answer,
+/// following redirects by the rules of [`redirect`], all within the policy's timeout.
+pub async fn get(url: &Url, bearer: Option<&str>, policy: &Policy) -> Result<Response> {
+    let deadline = Instant::now().checked_add(policy.timeout);
+    let mut url = url.clone();
+    let mut bearer = bearer;
+    let mut hops = 0;
+    loop {
+        let endpoint = display(&url);
+        let remaining = deadline.map_or(policy.timeout, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        if remaining.is_zero() {
+            return Err(Error::Timeout(format!("{endpoint} did not answer in time")));
+        }
+        let mut builder = request(Method::GET, &url, remaining)?;
+        if let Some(token) = bearer {
+            builder = builder.bearer_auth(token);
+        }
+        let request = builder.build().map_err(|e| transport_error(&endpoint, e))?;
+        let response = execute(request, &endpoint).await?;
+        let status = response.status().as_u16();
+        if !redirect::is_redirect(status) {
+            return read(response, endpoint, policy.max_response_size).await;
+        }
+        if hops == redirect::MAX_REDIRECTS {
+            return Err(redirect::too_many(status, &endpoint));
+        }
+        let location = response.headers().get(LOCATION);
+        let next = redirect::next_hop(&url, location, status, policy.allow_insecure_http)?;
+        if !redirect::same_origin(&url, &next) {
+            bearer = None;
+        }
+        url = next;
+        hops += 1;
+    }
+}
+
+/// One request, without reading its body; logged with its status and time.
+async fn execute(request: reqwest::Request, endpoint: &str) -> Result<reqwest::Response> {
     let method = request.method().clone();
     let client = engine()?.client.clone();
-    let result = async {
-        let response = client.execute(request).await?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let body = response.bytes().await?;
-        Ok::<_, reqwest::Error>((status, content_type, body))
-    }
-    .await;
+    let started = Instant::now();
+    let result = client.execute(request).await;
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
     match result {
-        Ok((status, content_type, body)) => {
+        Ok(response) => {
+            let status = response.status().as_u16();
             log::debug!(target: "flet_auth::http", "{method} {endpoint} -> {status} in {elapsed:.1} ms");
-            Ok(Response {
-                status,
-                content_type,
-                body,
-                endpoint,
-            })
+            Ok(response)
         }
         Err(e) => {
             log::debug!(target: "flet_auth::http", "{method} {endpoint} failed in {elapsed:.1} ms");
-            Err(transport_error(&endpoint, e))
+            Err(transport_error(endpoint, e))
         }
+    }
+}
+
+/// Reads an answer's body within the cap (see [`body`]).
+async fn read(response: reqwest::Response, endpoint: String, max_size: usize) -> Result<Response> {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    match body::read(response, &endpoint, max_size).await {
+        Ok(body) => Ok(Response {
+            status,
+            content_type,
+            body,
+            endpoint,
+        }),
+        Err(ReadError::TooLarge(e)) => {
+            log::debug!(target: "flet_auth::http", "{endpoint}: answer over {max_size} bytes, dropped");
+            Err(e)
+        }
+        Err(ReadError::Transport(e)) => Err(transport_error(&endpoint, e)),
     }
 }
 

@@ -10,13 +10,14 @@ import http.server
 import ipaddress
 import json
 import os
+import socket
 import ssl
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 from cryptography import x509
@@ -203,3 +204,80 @@ def test_the_proxy_from_the_environment_is_used() -> None:
         proxy.server_close()
     assert "POST /token" in _Proxy.seen
     assert "GET /userinfo" in _Proxy.seen
+
+
+class _HttpAndHttps(http.server.ThreadingHTTPServer):
+    """Plain HTTP and TLS on one port (a connection that opens with a TLS record gets TLS):
+    a redirect from one to the other changes the origin and nothing else."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(("127.0.0.1", 0), _UserinfoHandler)
+        self.context = context
+        self.seen: list[tuple[str, str, str | None]] = []
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        sock.settimeout(10)
+        if sock.recv(1, socket.MSG_PEEK) == b"\x16":
+            sock = self.context.wrap_socket(sock, server_side=True)
+        return sock, address
+
+
+class _UserinfoHandler(http.server.BaseHTTPRequestHandler):
+    """The token endpoint and a userinfo endpoint that moves from plain HTTP to HTTPS."""
+
+    def _answer(self) -> None:
+        server = cast(_HttpAndHttps, self.server)
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+        server.seen.append((scheme, self.path, self.headers.get("authorization")))
+        if self.path == "/userinfo" and scheme == "http":
+            port = server.server_address[1]
+            self.send_response(302)
+            self.send_header("location", f"https://127.0.0.1:{port}/userinfo")
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        body = json.dumps(TOKEN if self.path == "/token" else {"sub": "1001"}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+CHILD_USERINFO = """
+import sys
+from flet_auth import AuthorizationService, OAuthProvider
+base = sys.argv[1]
+provider = OAuthProvider(
+    "id", "secret", base + "/authorize", base + "/token", "http://127.0.0.1/cb",
+    user_endpoint=base + "/userinfo", user_id_fn=lambda u: u["sub"], timeout=10,
+)
+service = AuthorizationService(provider, True, False)
+service.request_token_sync("code")
+print(service.user.id)
+"""
+
+
+def test_a_redirect_to_another_scheme_of_the_same_host_and_port_drops_the_bearer_token(
+    certificates: dict[str, Path],
+) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates["cert"], certificates["key"])
+    server = _HttpAndHttps(context)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        env = _child_env(SSL_CERT_FILE=str(certificates["ca"]))
+        assert _run(CHILD_USERINFO, base, env=env) == "1001"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert server.seen[1] == ("http", "/userinfo", "Bearer tls-token")
+    assert server.seen[2] == ("https", "/userinfo", None)

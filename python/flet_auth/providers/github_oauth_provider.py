@@ -57,6 +57,7 @@ class GitHubOAuthProvider(OAuthProvider):
             access_token,
             timeout=self.timeout,
             allow_insecure_http=self.allow_insecure_http,
+            max_response_size=self.max_response_size,
         )
 
     async def _fetch_user(self, access_token: str) -> Optional[User]:

@@ -3,7 +3,13 @@ Google...), configured from its discovery document."""
 
 from typing import Any, Callable, Optional
 
-from flet_auth._core import ConfigurationError, discover, discover_sync, metadata_url
+from flet_auth._core import (
+    MAX_RESPONSE_SIZE,
+    ConfigurationError,
+    discover,
+    discover_sync,
+    metadata_url,
+)
 from flet_auth.oauth_provider import OAuthProvider
 
 __all__ = ["OpenIDProvider", "ensure_discovered"]
@@ -117,6 +123,7 @@ class OpenIDProvider(OAuthProvider):
         authorization_params: Optional[dict[str, str]] = None,
         revocation_endpoint: Optional[str] = None,
         end_session_endpoint: Optional[str] = None,
+        max_response_size: int = MAX_RESPONSE_SIZE,
         **settings: Any,
     ) -> None:
         if not server_metadata_url and not issuer:
@@ -139,6 +146,7 @@ class OpenIDProvider(OAuthProvider):
             scopes=list(scopes) if scopes is not None else ["openid", "profile", "email"],
             user_id_fn=user_id_fn or (lambda u: u["sub"]),
             authorization_params=authorization_params,
+            max_response_size=max_response_size,
             **settings,
         )
         self.groups_claim = groups_claim
@@ -159,6 +167,7 @@ class OpenIDProvider(OAuthProvider):
                 self._expected_issuer,
                 timeout=self.timeout,
                 allow_insecure_http=self.allow_insecure_http,
+                max_response_size=self.max_response_size,
             )
         return self._metadata
 
@@ -170,6 +179,7 @@ class OpenIDProvider(OAuthProvider):
                 self._expected_issuer,
                 timeout=self.timeout,
                 allow_insecure_http=self.allow_insecure_http,
+                max_response_size=self.max_response_size,
             )
         return self._metadata
 
