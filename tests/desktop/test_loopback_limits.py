@@ -5,7 +5,6 @@ connections left half-sent (issue 13, items 7 and 8). Real sockets on 127.0.0.1 
 import asyncio
 import contextlib
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -20,8 +19,6 @@ from flet_auth._core import LoopbackListener
 LOOPBACK = "http://127.0.0.1:0/callback"
 HALF_OPEN = 1100
 """Connections the other process holds: more than a default limit of 1,024 descriptors."""
-
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptor limits")
 
 
 def connect(port: int, host: str = "127.0.0.1") -> socket.socket:
@@ -131,6 +128,7 @@ sends the redirect URL it reads and prints the answer's status."""
 def descriptor_limit() -> Iterator[None]:
     """This process gets a soft limit a few hundred descriptors above what it has open, as a
     desktop app under the usual limit of 1,024 would."""
+    resource = pytest.importorskip("resource", reason="POSIX descriptor limits")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     in_use = len(os.listdir("/dev/fd"))
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(in_use + 300, hard), hard))
