@@ -1,9 +1,12 @@
 //! The one-shot redirect listener of desktop and command-line logins (RFC 8252 §7.3): it
-//! binds a loopback address only, answers the browser's redirect for the login in progress,
-//! and closes.
+//! binds a loopback address only (both of them for `localhost`), answers the browser's
+//! redirect for the login in progress, and closes.
+
+mod bind;
+mod serve;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -16,8 +19,10 @@ use tokio::sync::oneshot;
 use url::{Host, Url};
 
 use crate::errors::{Error, Result};
-use crate::transport::{engine, is_loopback};
+use crate::transport::is_loopback;
 use flet_auth_primitives::html::escape;
+use serve::Server;
+pub use serve::HEADER_TIMEOUT;
 
 pub type Params = BTreeMap<String, String>;
 
@@ -92,33 +97,17 @@ async fn redirect(
     Html(page).into_response()
 }
 
-/// The serving task; stopping it drops the socket, so the port is free again.
-struct Running {
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Running {
-    async fn stop(mut self) {
-        self.task.abort();
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// Listens on the host and port of a loopback `redirect_url` for one authorization redirect.
 pub struct LoopbackListener {
     redirect_url: String,
-    addr: SocketAddr,
+    port: u16,
     shared: Arc<Shared>,
-    running: Mutex<Option<Running>>,
+    server: Arc<Server>,
+    armed: AtomicBool,
 }
 
-fn bind_address(url: &Url) -> Result<(SocketAddr, bool)> {
+/// The host and port to listen on (port 0: any free one).
+fn bind_address(url: &Url) -> Result<(Host<&str>, u16)> {
     let host = url
         .host()
         .ok_or_else(|| Error::Configuration("redirect_url has no host".into()))?;
@@ -129,58 +118,46 @@ fn bind_address(url: &Url) -> Result<(SocketAddr, bool)> {
             host
         )));
     }
-    let ip = match host {
-        Host::Ipv4(ip) => IpAddr::V4(ip),
-        Host::Ipv6(ip) => IpAddr::V6(ip),
-        Host::Domain(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-    };
-    let port = url.port().unwrap_or(80);
-    Ok((SocketAddr::new(ip, port), port == 0))
+    Ok((host, url.port().unwrap_or(80)))
 }
 
 impl LoopbackListener {
-    pub fn bind(redirect_url: &str) -> Result<LoopbackListener> {
+    /// Listens at `redirect_url`; `header_timeout` is how long a connection may take to send
+    /// its request head ([`HEADER_TIMEOUT`] but in tests).
+    pub fn bind(redirect_url: &str, header_timeout: Duration) -> Result<LoopbackListener> {
         let mut url = Url::parse(redirect_url)
             .map_err(|e| Error::Configuration(format!("redirect_url is not a URL: {e}")))?;
-        let (addr, pick_port) = bind_address(&url)?;
-        let listener = std::net::TcpListener::bind(addr).map_err(|e| {
-            Error::transport(format!("cannot listen for the redirect on {addr}: {e}"))
-        })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::transport(format!("cannot listen for the redirect: {e}")))?;
-        if pick_port {
+        let (host, port) = bind_address(&url)?;
+        let listeners = bind::bind(&host, port)?;
+        let addr = listeners
+            .first()
+            .map(std::net::TcpListener::local_addr)
+            .transpose()
+            .map_err(|e| Error::transport(format!("cannot listen for the redirect: {e}")))?
+            .ok_or_else(|| Error::Internal("no socket to listen on".into()))?;
+        if port == 0 {
             let _ = url.set_port(Some(addr.port()));
         }
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| Error::transport(e.to_string()))?;
         let shared = Arc::new(Shared {
             path: url.path().to_owned(),
             expected: Mutex::new(None),
         });
-        let engine = engine()?;
-        let _entered = engine.runtime.enter();
-        let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| Error::transport(e.to_string()))?;
         let app = Router::new().fallback(redirect).with_state(shared.clone());
-        let task = engine.runtime.spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = Arc::new(Server::start(listeners, app, header_timeout)?);
         Ok(LoopbackListener {
             redirect_url: url.into(),
-            addr,
+            port: addr.port(),
             shared,
-            running: Mutex::new(Some(Running { task })),
+            server,
+            armed: AtomicBool::new(false),
         })
     }
 
-    /// Stops listening (also done when a wait ends).
+    /// Stops listening and returns once the port is free and every connection is closed,
+    /// unanswered; a wait in progress ends. Also done (without waiting) when a wait ends.
     pub fn close(&self) {
-        self.running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        self.shared.expected().take();
+        self.server.stop();
     }
 
     /// Arms the listener for `state` and returns the future of the redirect's query.
@@ -190,44 +167,48 @@ impl LoopbackListener {
         complete_page_html: Option<String>,
         timeout: f64,
     ) -> Result<impl std::future::Future<Output = Result<Params>> + Send + 'static> {
-        if !(timeout.is_finite() && timeout > 0.0) {
-            return Err(Error::Configuration(
-                "timeout must be a positive number of seconds".into(),
-            ));
-        }
-        let running = self
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let Some(running) = running else {
+        let timeout = Duration::try_from_secs_f64(timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| {
+                Error::Configuration("timeout must be a positive number of seconds".into())
+            })?;
+        if self.server.is_stopping() || self.armed.swap(true, Ordering::SeqCst) {
             return Err(Error::Configuration(
                 "this listener is closed; make a new one".into(),
             ));
-        };
+        }
         let (deliver, delivered) = oneshot::channel();
         *self.shared.expected() = Some(Expected {
             state,
             page: complete_page_html.unwrap_or_else(|| DEFAULT_PAGE.to_owned()),
             deliver,
         });
-        let timeout = Duration::from_secs_f64(timeout);
+        if self.server.is_stopping() {
+            // close() ran meanwhile, before the wait was armed.
+            self.shared.expected().take();
+            return Err(Error::Configuration(
+                "this listener is closed; make a new one".into(),
+            ));
+        }
+        let stop = StopOnDrop(self.server.clone());
         Ok(async move {
-            // Dropped, `running` stops the listener too: a cancelled wait leaks nothing.
-            let result = match tokio::time::timeout(timeout, delivered).await {
+            // Dropped, `stop` stops the listener too: a cancelled wait leaks nothing.
+            let _stop = stop;
+            match tokio::time::timeout(timeout, delivered).await {
                 Ok(Ok(params)) => {
                     // Let the browser's answer go out before the server stops.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     Ok(params)
                 }
-                Ok(Err(_)) => Err(Error::Internal("the redirect listener stopped".into())),
+                Ok(Err(_)) => Err(Error::transport(
+                    "the redirect listener was closed before the redirect arrived",
+                )),
                 Err(_) => Err(Error::Timeout(format!(
                     "no sign-in redirect arrived within {} s",
                     timeout.as_secs_f64()
                 ))),
-            };
-            running.stop().await;
-            result
+            }
         })
     }
 
@@ -237,6 +218,21 @@ impl LoopbackListener {
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.port
+    }
+}
+
+impl Drop for LoopbackListener {
+    fn drop(&mut self) {
+        self.server.signal_stop();
+    }
+}
+
+/// Tells the server to stop when a wait ends, however it ends.
+struct StopOnDrop(Arc<Server>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.signal_stop();
     }
 }

@@ -306,9 +306,15 @@ class MockServerCore:
 
 @final
 class LoopbackListener:
-    """Listens on the host and port of a loopback `redirect_url` for one authorization redirect."""
+    """Listens on the host and port of a loopback `redirect_url` for one authorization redirect.
 
-    def __new__(cls, redirect_url: str) -> LoopbackListener: ...
+    Use `http://127.0.0.1:PORT/...` (RFC 8252 §8.3); `localhost` listens on both 127.0.0.1
+    and ::1. `_header_timeout` (seconds a connection may take to send its request head, 10 by
+    default) is for tests only."""
+
+    def __new__(
+        cls, redirect_url: str, *, _header_timeout: Optional[float] = None
+    ) -> LoopbackListener: ...
     @property
     def redirect_url(self) -> str:
         """The redirect URL, with the port the listener got when the given one was 0."""
@@ -323,7 +329,8 @@ class LoopbackListener:
         self, state: str, timeout: float = 300.0, complete_page_html: Optional[str] = None
     ) -> dict[str, str]: ...
     def close(self) -> None:
-        """Stops listening (also done when a wait ends)."""
+        """Stops listening and returns once the port is free and every connection is closed,
+        unanswered; a wait in progress raises `TransportError`. Also done when a wait ends."""
 
 def fetch_json(
     url: str,

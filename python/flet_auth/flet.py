@@ -35,7 +35,7 @@ import flet as ft
 from flet.controls.context import _context_page
 from flet.messaging.connection import Connection
 
-from flet_auth._core import ConfigurationError, LoopbackListener, OAuthError, TransportError
+from flet_auth._core import ConfigurationError, LoopbackListener, OAuthError
 from flet_auth._login_failure import event_fields, refused_in_redirect
 from flet_auth.authorization_service import AuthorizationService
 from flet_auth.oauth_provider import OAuthProvider
@@ -50,8 +50,6 @@ _log = logging.getLogger("flet_auth")
 
 _MOBILE = ("ios", "android")  # the platforms Flet closes the in-app web view on
 _CLIENT_CALL_TIMEOUT = 30.0  # how long bringing the app forward may wait for the client
-_REBIND_TIMEOUT = 5.0  # how long an ended login's listener may take to give its port back
-_REBIND_INTERVAL = 0.05
 
 
 async def login(
@@ -106,7 +104,6 @@ async def login(
                 complete_page_html,
                 timeout,
                 this,
-                rebind=previous is not None,
             )
         this.ended.set()  # nothing to wait for: no listener, the rest is Flet's
         if this.ended_by_newer:
@@ -163,12 +160,11 @@ async def _loopback_login(
     complete_page_html: Optional[str],
     timeout: float,
     this: "_PendingLogin",
-    rebind: bool,
 ) -> AuthorizationService:
     """The login of a page without Flet's callback: RFC 8252 on the loopback listener."""
-    listener = await _listen(redirect_url, this, rebind)
-    if listener is None:
+    if this.ended_by_newer:
         return new_service()  # a newer login took over before this one began
+    listener = LoopbackListener(redirect_url)  # an ended login's close() gave the port back
     try:
         service = new_service(redirect_url=listener.redirect_url)
         _set_auth(page, service)
@@ -224,24 +220,6 @@ class _PendingLogin:
 
 _pending: "weakref.WeakKeyDictionary[ft.Page, _PendingLogin]" = weakref.WeakKeyDictionary()
 _background: set["asyncio.Task[Any]"] = set()
-
-
-async def _listen(
-    redirect_url: str, this: _PendingLogin, rebind: bool
-) -> Optional[LoopbackListener]:
-    """The listener for `redirect_url`; None when a newer login ended this one first.
-
-    After ending a login, its listener gives the port back a moment later: `rebind` retries."""
-    deadline = asyncio.get_running_loop().time() + _REBIND_TIMEOUT
-    while True:
-        if this.ended_by_newer:
-            return None
-        try:
-            return LoopbackListener(redirect_url)
-        except TransportError:
-            if not rebind or asyncio.get_running_loop().time() > deadline:
-                raise
-        await asyncio.sleep(_REBIND_INTERVAL)
 
 
 async def _open_and_wait(

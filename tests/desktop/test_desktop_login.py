@@ -117,6 +117,15 @@ async def test_no_redirect_within_the_timeout_is_a_timeout_error(server: MockOAu
     assert time.monotonic() - started < 2
 
 
+def test_timeout_too_large_for_a_duration_is_a_configuration_error(
+    server: MockOAuthServer,
+) -> None:
+    with pytest.raises(ConfigurationError, match="timeout"):
+        AuthPage().login_sync(
+            server.provider(LOOPBACK), on_open_authorization_url=lambda url: None, timeout=1e300
+        )
+
+
 def test_port_already_in_use_is_a_transport_error(server: MockOAuthServer) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
