@@ -31,8 +31,9 @@ class OAuthProvider:
 
     Keyword-only settings: `pkce` (fresh PKCE S256 per login unless `code_challenge` /
     `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
-    `client_secret_basic` or `none`), `timeout` (seconds per request) and `allow_insecure_http`
-    (plain HTTP off loopback).
+    `client_secret_basic` or `none`), `revocation_endpoint_auth_method` (the same names; by
+    default the token endpoint's, unless the provider's metadata lists others), `timeout`
+    (seconds per request) and `allow_insecure_http` (plain HTTP off loopback).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -59,6 +60,7 @@ class OAuthProvider:
         *,
         pkce: bool = True,
         token_endpoint_auth_method: str = "client_secret_post",
+        revocation_endpoint_auth_method: Optional[str] = None,
         timeout: float = 30.0,
         allow_insecure_http: bool = False,
     ) -> None:
@@ -80,6 +82,7 @@ class OAuthProvider:
         self.code_verifier = code_verifier
         self.pkce = pkce
         self.token_endpoint_auth_method = token_endpoint_auth_method
+        self.revocation_endpoint_auth_method = revocation_endpoint_auth_method
         self.timeout = timeout
         self.allow_insecure_http = allow_insecure_http
 
