@@ -35,6 +35,6 @@ def test_logout_revokes_at_the_endpoint_of_the_rfc_8414_metadata(tmp_path: Path)
 
         out = log_out(BrowserLogin(logins, session, {"dot": client}), None, "http://127.0.0.1/")
 
-        assert out.revocation_error is None
         gone = httpx.get(dot.userinfo_endpoint, headers=bearer, timeout=HTTP_TIMEOUT)
         assert gone.status_code == 401
+        assert out.revocation_error is None
