@@ -212,8 +212,12 @@ class ServiceCore:
     def _user_claims(
         self, userinfo_endpoint: Optional[str] = None
     ) -> Awaitable[Optional[dict[str, Any]]]: ...
-    def _revoke(self) -> Awaitable[None]: ...
-    def _revoke_sync(self) -> None: ...
+    def _revoke(self, missing_ok: bool = False) -> Awaitable[bool]:
+        """Revokes the tokens (RFC 7009) and forgets them. Without a revocation endpoint (none
+        configured, none in the issuer's RFC 8414 metadata): False when `missing_ok`, else
+        `ConfigurationError` (an awaitable)."""
+    def _revoke_sync(self, missing_ok: bool = False) -> bool:
+        """`_revoke` for code without an event loop."""
     def end_session_url(
         self, post_logout_redirect_uri: Optional[str] = None, state: Optional[str] = None
     ) -> str:

@@ -32,9 +32,11 @@ class OAuthProvider:
 
     Keyword-only settings: `pkce` (fresh PKCE S256 per login unless `code_challenge` /
     `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
-    `client_secret_basic` or `none`), `timeout` (seconds per request), `allow_insecure_http`
-    (plain HTTP off loopback) and `max_response_size` (the largest answer read from the
-    provider, in bytes; 1 MiB by default: a larger one is an `InvalidResponseError`).
+    `client_secret_basic` or `none`), `revocation_endpoint_auth_method` (the same names; by
+    default the token endpoint's, unless the provider's metadata lists others), `timeout`
+    (seconds per request), `allow_insecure_http` (plain HTTP off loopback) and
+    `max_response_size` (the largest answer read from the provider, in bytes; 1 MiB by
+    default: a larger one is an `InvalidResponseError`).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -61,6 +63,7 @@ class OAuthProvider:
         *,
         pkce: bool = True,
         token_endpoint_auth_method: str = "client_secret_post",
+        revocation_endpoint_auth_method: Optional[str] = None,
         timeout: float = 30.0,
         allow_insecure_http: bool = False,
         max_response_size: int = MAX_RESPONSE_SIZE,
@@ -83,6 +86,7 @@ class OAuthProvider:
         self.code_verifier = code_verifier
         self.pkce = pkce
         self.token_endpoint_auth_method = token_endpoint_auth_method
+        self.revocation_endpoint_auth_method = revocation_endpoint_auth_method
         self.timeout = timeout
         self.allow_insecure_http = allow_insecure_http
         self.max_response_size = max_response_size

@@ -84,6 +84,19 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         allow_insecure_http: flag("allow_insecure_http", false)?,
         max_response_size,
         revocation_endpoint: text(provider, "revocation_endpoint")?,
+        revocation_endpoint_auth_method: text(provider, "revocation_endpoint_auth_method")?,
+        revocation_endpoint_auth_methods_supported: attr(
+            provider,
+            "revocation_endpoint_auth_methods_supported",
+        )?
+        .map(|v| {
+            v.extract::<Vec<String>>().map_err(|_| {
+                Error::Configuration(
+                    "revocation_endpoint_auth_methods_supported must be a list of strings".into(),
+                )
+            })
+        })
+        .transpose()?,
         end_session_endpoint: text(provider, "end_session_endpoint")?,
         oidc,
     };

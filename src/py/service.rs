@@ -325,12 +325,14 @@ impl ServiceCore {
         })
     }
 
-    fn _revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py_future(py, self.service()?.clone().revoke())
+    #[pyo3(signature = (missing_ok=false))]
+    fn _revoke<'py>(&self, py: Python<'py>, missing_ok: bool) -> PyResult<Bound<'py, PyAny>> {
+        py_future(py, self.service()?.clone().revoke(missing_ok))
     }
 
-    fn _revoke_sync(&self, py: Python<'_>) -> PyResult<()> {
-        block_on(py, self.service()?.clone().revoke())
+    #[pyo3(signature = (missing_ok=false))]
+    fn _revoke_sync(&self, py: Python<'_>, missing_ok: bool) -> PyResult<bool> {
+        block_on(py, self.service()?.clone().revoke(missing_ok))
     }
 
     /// The provider's logout URL (OpenID Connect RP-initiated logout), with `id_token_hint` of

@@ -20,14 +20,24 @@ pub enum ClientAuthMethod {
 }
 
 impl ClientAuthMethod {
-    pub fn parse(name: &str) -> Result<Self> {
+    /// The method named `name`, the value of the setting `setting`.
+    pub fn parse(name: &str, setting: &str) -> Result<Self> {
         match name {
             "client_secret_post" => Ok(Self::ClientSecretPost),
             "client_secret_basic" => Ok(Self::ClientSecretBasic),
             "none" => Ok(Self::None),
             other => Err(Error::Configuration(format!(
-                "token_endpoint_auth_method must be client_secret_post, client_secret_basic or none, not {other:?}"
+                "{setting} must be client_secret_post, client_secret_basic or none, not {other:?}"
             ))),
+        }
+    }
+
+    /// The RFC 7591 name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClientSecretPost => "client_secret_post",
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::None => "none",
         }
     }
 }
@@ -49,7 +59,7 @@ impl ClientAuth {
             ));
         }
         let method = match method {
-            Some(name) => ClientAuthMethod::parse(name)?,
+            Some(name) => ClientAuthMethod::parse(name, "token_endpoint_auth_method")?,
             None => ClientAuthMethod::ClientSecretPost,
         };
         Ok(ClientAuth {
@@ -59,13 +69,62 @@ impl ClientAuth {
         })
     }
 
+    /// The method at another endpoint whose metadata lists `supported` (RFC 8414 §2: the
+    /// revocation endpoint's `revocation_endpoint_auth_methods_supported`): the token
+    /// endpoint's when it is listed or when there is no list (a client is registered with one
+    /// method, RFC 7591 §2), else `client_secret_basic`, else `client_secret_post`. A public
+    /// client sends its id whatever the list says. `setting` is named in the error.
+    pub fn method_at(
+        &self,
+        endpoint: &str,
+        supported: Option<&[String]>,
+        setting: &str,
+    ) -> Result<ClientAuthMethod> {
+        let Some(supported) = supported else {
+            return Ok(self.method);
+        };
+        if self.secret.is_none() {
+            return Ok(self.method);
+        }
+        let candidates = [
+            self.method,
+            ClientAuthMethod::ClientSecretBasic,
+            ClientAuthMethod::ClientSecretPost,
+        ];
+        candidates
+            .into_iter()
+            .find(|m| supported.iter().any(|s| s == m.name()))
+            .ok_or_else(|| {
+                let listed = if supported.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    supported.join(", ")
+                };
+                Error::Configuration(format!(
+                    "the provider supports none of client_secret_basic, client_secret_post at \
+                     the {endpoint} (it supports {listed}); set {setting}"
+                ))
+            })
+    }
+
     /// Adds the client's authentication to a request whose form body is `form`.
     pub fn apply(
         &self,
         request: RequestBuilder,
         form: &mut Vec<(&'static str, String)>,
     ) -> RequestBuilder {
-        match (self.method, &self.secret) {
+        self.apply_as(self.method, request, form)
+    }
+
+    /// Adds the client's authentication by `method` (that of an endpoint other than the
+    /// token endpoint).
+    pub fn apply_as(
+        &self,
+        method: ClientAuthMethod,
+        request: RequestBuilder,
+        form: &mut Vec<(&'static str, String)>,
+    ) -> RequestBuilder {
+        match (method, &self.secret) {
             (ClientAuthMethod::ClientSecretBasic, Some(secret)) => request.header(
                 reqwest::header::AUTHORIZATION,
                 basic_credentials(&self.client_id, secret.secret()),
@@ -107,8 +166,45 @@ mod tests {
     #[test]
     fn unknown_methods_are_refused_by_name() {
         assert!(matches!(
-            ClientAuthMethod::parse("private_key"),
+            ClientAuthMethod::parse("private_key", "token_endpoint_auth_method"),
             Err(Error::Configuration(m)) if m.contains("private_key")
+        ));
+    }
+
+    fn confidential(method: &str) -> ClientAuth {
+        ClientAuth::new("c".into(), Some("s".into()), Some(method)).expect("a known method")
+    }
+
+    fn list(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn another_endpoint_takes_the_token_endpoints_method_when_listed_or_unlisted() {
+        let post = confidential("client_secret_post");
+        let at =
+            |supported: Option<&[String]>| post.method_at("revocation endpoint", supported, "x");
+        assert_eq!(at(None).ok(), Some(ClientAuthMethod::ClientSecretPost));
+        let both = list(&["client_secret_basic", "client_secret_post"]);
+        assert_eq!(
+            at(Some(&both)).ok(),
+            Some(ClientAuthMethod::ClientSecretPost)
+        );
+        let basic = list(&["client_secret_basic"]);
+        assert_eq!(
+            at(Some(&basic)).ok(),
+            Some(ClientAuthMethod::ClientSecretBasic)
+        );
+    }
+
+    #[test]
+    fn another_endpoint_without_a_secret_method_is_refused_naming_its_list() {
+        let basic = confidential("client_secret_basic");
+        let jwt = list(&["private_key_jwt"]);
+        assert!(matches!(
+            basic.method_at("revocation endpoint", Some(&jwt), "revocation_endpoint_auth_method"),
+            Err(Error::Configuration(m)) if m.contains("private_key_jwt")
+                && m.contains("revocation_endpoint_auth_method")
         ));
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::errors::{Error, Result};
-use crate::rfc6749::client_auth::ClientAuth;
+use crate::rfc6749::client_auth::{ClientAuth, ClientAuthMethod};
 use crate::transport::client::DEFAULT_TIMEOUT;
 use crate::transport::{check_url, Policy, DEFAULT_MAX_RESPONSE_SIZE};
 
@@ -30,6 +30,11 @@ pub struct ProviderConfig {
     /// The largest answer read from the provider, in bytes.
     pub max_response_size: usize,
     pub revocation_endpoint: Option<Url>,
+    /// How the client authenticates at the revocation endpoint; None: chosen by
+    /// `ClientAuth::method_at` from the endpoint's metadata.
+    pub revocation_endpoint_auth_method: Option<ClientAuthMethod>,
+    /// The provider's list for `revocation_endpoint` (RFC 8414 §2), when it publishes one.
+    pub revocation_endpoint_auth_methods_supported: Option<Vec<String>>,
     pub end_session_endpoint: Option<Url>,
     /// Set for OpenID Connect providers (those that publish a `jwks_uri`).
     pub oidc: Option<OidcConfig>,
@@ -61,6 +66,8 @@ pub struct ProviderSettings {
     pub allow_insecure_http: bool,
     pub max_response_size: Option<u64>,
     pub revocation_endpoint: Option<String>,
+    pub revocation_endpoint_auth_method: Option<String>,
+    pub revocation_endpoint_auth_methods_supported: Option<Vec<String>>,
     pub end_session_endpoint: Option<String>,
     /// `(issuer, jwks_uri, id_token_signing_alg_values_supported)` of an OpenID provider.
     pub oidc: Option<(String, String, Vec<String>)>,
@@ -89,6 +96,11 @@ impl ProviderConfig {
             None => None,
         };
         let method = s.token_endpoint_auth_method.as_deref();
+        let revocation_method = s
+            .revocation_endpoint_auth_method
+            .filter(|m| !m.is_empty())
+            .map(|m| ClientAuthMethod::parse(&m, "revocation_endpoint_auth_method"))
+            .transpose()?;
         Ok(ProviderConfig {
             client: ClientAuth::new(s.client_id, s.client_secret, method)?,
             authorization_endpoint: endpoint("authorization_endpoint", &s.authorization_endpoint)?,
@@ -103,6 +115,9 @@ impl ProviderConfig {
             allow_insecure_http: insecure,
             max_response_size: max_response_size_from(s.max_response_size)?,
             revocation_endpoint: optional("revocation_endpoint", s.revocation_endpoint)?,
+            revocation_endpoint_auth_method: revocation_method,
+            revocation_endpoint_auth_methods_supported: s
+                .revocation_endpoint_auth_methods_supported,
             end_session_endpoint: optional("end_session_endpoint", s.end_session_endpoint)?,
             oidc,
         })

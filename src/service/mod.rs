@@ -196,22 +196,25 @@ impl Service {
         userinfo::merge(claims, info, &url).map(Some)
     }
 
-    /// RFC 7009: revokes the tokens, then forgets them.
-    pub async fn revoke(self: Arc<Self>) -> Result<()> {
-        if self.provider.revocation_endpoint.is_none() {
-            return Err(Error::Configuration(
-                "the provider has no revocation_endpoint".into(),
-            ));
-        }
+    /// RFC 7009: revokes the tokens, then forgets them. Without a revocation endpoint: false
+    /// when `missing_ok`, else a configuration error.
+    pub async fn revoke(self: Arc<Self>, missing_ok: bool) -> Result<bool> {
+        let Some(endpoint) = rfc7009::endpoint(&self.provider).await? else {
+            return if missing_ok {
+                Ok(false)
+            } else {
+                Err(rfc7009::no_endpoint())
+            };
+        };
         let Some(cell) = self.current() else {
-            return Ok(());
+            return Ok(true);
         };
         let data = lock(&cell).clone();
-        rfc7009::revoke(&self.provider, data).await?;
+        rfc7009::revoke(&self.provider, &endpoint, data).await?;
         let mut st = self.state();
         st.token = None;
         st.id_claims = None;
-        Ok(())
+        Ok(true)
     }
 
     /// The provider's logout URL, with the current ID token as `id_token_hint`.

@@ -4,10 +4,11 @@ import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from flet_auth import AuthorizationService, OAuthError, OpenIDProvider
-from third_party.server import DjangoOAuthServer
+from third_party.server import HTTP_TIMEOUT, DjangoOAuthServer
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,6 @@ def provider(dot: DjangoOAuthServer, **settings: object) -> OpenIDProvider:
         dot.client_secret,
         dot.redirect_uri,
         server_metadata_url=dot.discovery_url,
-        revocation_endpoint=dot.revocation_endpoint,  # DOT lists it in RFC 8414 metadata only
         **settings,  # type: ignore[arg-type]
     )
 
@@ -102,6 +102,21 @@ def test_revocation_ends_the_tokens(dot: DjangoOAuthServer) -> None:
     with pytest.raises(OAuthError) as raised:
         again.dehydrate_token_sync(token.to_json())
     assert raised.value.error == "invalid_grant"
+
+
+async def test_revoke_finds_the_endpoint_only_django_oauth_toolkits_rfc_8414_metadata_has(
+    dot: DjangoOAuthServer,
+) -> None:
+    p = provider(dot)
+    assert p.revocation_endpoint is None  # not in the OpenID Connect discovery document
+    service = log_in(dot, p)
+    token = service.current_token
+    assert token is not None
+    bearer = {"Authorization": f"Bearer {token.access_token}"}
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
+        assert (await client.get(dot.userinfo_endpoint, headers=bearer)).status_code == 200
+        await service.revoke()
+        assert (await client.get(dot.userinfo_endpoint, headers=bearer)).status_code == 401
 
 
 def test_end_session_url_carries_the_id_token_hint(dot: DjangoOAuthServer) -> None:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from flet_auth import HTTPStatusError
 from flet_auth.testing import MockOAuthServer
 from flet_auth.web import session as browser_session
 from flet_auth.web.browser_login import BrowserLogin
@@ -46,6 +47,7 @@ def test_logout_revokes_the_tokens_and_forgets_the_login(
     assert done.login is not None and done.login.client == "mock"
     assert done.end_session_url is None  # plain OAuth 2.0 has no end-session endpoint
     assert server.count("revoke") == 2  # the refresh token, then the access token
+    assert done.revocation_error is None
     assert login_id is not None and logins.read(login_id) is None
     assert browser_session.LOGIN_ID not in session and browser_session.CSRF_TOKEN not in session
 
@@ -87,6 +89,29 @@ def test_a_failed_revocation_is_logged_and_the_login_forgotten_anyway(
         done = log_out(BrowserLogin(logins, session, {"mock": client}), None, ROOT)
     assert done.login is not None and "revoking the tokens failed" in caplog.text
     assert login_id is not None and logins.read(login_id) is None
+
+
+def test_a_failed_revocation_is_given_back_to_the_app(
+    logins: LoginStore, server: MockOAuthServer
+) -> None:
+    client = mock_client(server)
+    session: dict[str, Any] = {}
+    log_in(logins, client, server, session)
+    server.fail("revoke", 503, "busy", times=2)
+    done = log_out(BrowserLogin(logins, session, {"mock": client}), None, ROOT)
+    assert isinstance(done.revocation_error, HTTPStatusError)
+    assert done.revocation_error.status == 503
+
+
+def test_a_provider_without_revocation_logs_out_without_a_revocation_error(
+    logins: LoginStore, server: MockOAuthServer
+) -> None:
+    client = mock_client(server, revocation_endpoint=None)
+    session: dict[str, Any] = {}
+    log_in(logins, client, server, session)
+    done = log_out(BrowserLogin(logins, session, {"mock": client}), None, ROOT)
+    assert done.login is not None and done.revocation_error is None
+    assert server.count("revoke") == 0
 
 
 def test_logging_out_without_a_login_only_drops_the_csrf_token(logins: LoginStore) -> None:

@@ -139,13 +139,16 @@ class FletAuth:
         return self._handlers.add("login", handler)
 
     def on_logout(self, handler: LoginHandler) -> LoginHandler:
-        """Decorator: `handler(event)` runs after a logout; `event.user` is who logged out.
-        In the built-in route a handler may return a response to send instead."""
+        """Decorator: `handler(event)` runs after a logout; `event.user` is who logged out,
+        `event.revocation_error` why revoking the tokens failed (None when they were revoked
+        or the provider has no revocation endpoint). In the built-in route a handler may
+        return a response to send instead."""
         return self._handlers.add("logout", handler)
 
     def logout(self, post_logout_redirect_uri: Optional[str] = None) -> Optional[str]:
         """Logs the current user out: revokes the tokens at the provider (RFC 7009, when it
-        has a `revocation_endpoint`), forgets the login and runs `on_logout` handlers.
+        has a revocation endpoint), forgets the login and runs `on_logout` handlers (a failed
+        revocation is their event's `revocation_error`).
 
         Returns the provider's end-session URL (OpenID Connect RP-initiated logout, with
         `id_token_hint`) to redirect the browser to, or None. `post_logout_redirect_uri`
@@ -160,7 +163,12 @@ class FletAuth:
         if done.login is None:
             return None, None
         logger.info("flask: logout from %s", done.login.client)
-        event = AuthEvent(done.login.client, done.login.to_user(), name="logout")
+        event = AuthEvent(
+            done.login.client,
+            done.login.to_user(),
+            name="logout",
+            revocation_error=done.revocation_error,
+        )
         return done.end_session_url, self._handlers.fire(event)
 
     # -- built-in routes ---------------------------------------------------------------------

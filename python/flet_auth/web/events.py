@@ -12,7 +12,9 @@ __all__ = ["AuthEvent", "Handlers", "failure_event"]
 
 class AuthEvent(LoginEvent):
     """What `on_login` and `on_logout` handlers receive: Flet's `LoginEvent` (`error` is empty
-    on success, else the OAuth error code) plus `provider`, the registered name, and `user`."""
+    on success, else the OAuth error code) plus `provider`, the registered name, and `user`.
+    A logout's `revocation_error` is why revoking its tokens at the provider failed (the
+    login is forgotten anyway), None when they were revoked or there was nothing to revoke."""
 
     def __init__(
         self,
@@ -21,13 +23,21 @@ class AuthEvent(LoginEvent):
         error: str = "",
         error_description: str = "",
         name: str = "login",
+        *,
+        revocation_error: Optional[AuthError] = None,
     ) -> None:
         super().__init__(error, error_description, name=name)
         self.provider = provider
         self.user = user
+        self.revocation_error = revocation_error
 
     def __repr__(self) -> str:
-        return f"AuthEvent(name={self.name!r}, provider={self.provider!r}, error={self.error!r})"
+        failed = self.revocation_error
+        revocation = "" if failed is None else f", revocation_error={type(failed).__name__}"
+        return (
+            f"AuthEvent(name={self.name!r}, provider={self.provider!r}, error={self.error!r}"
+            f"{revocation})"
+        )
 
 
 def failure_event(provider: str, e: AuthError) -> AuthEvent:

@@ -34,9 +34,16 @@ SETTINGS = (
     "timeout",
     "allow_insecure_http",
     "token_endpoint_auth_method",
+    "revocation_endpoint_auth_method",
 )
 """The settings `register(name, **settings)` takes (also `{NAME}_{SETTING}` in the config)."""
-CLIENT_KWARGS = ("scope", "token_endpoint_auth_method", "timeout", "code_challenge_method")
+CLIENT_KWARGS = (
+    "scope",
+    "token_endpoint_auth_method",
+    "revocation_endpoint_auth_method",
+    "timeout",
+    "code_challenge_method",
+)
 """The keys `client_kwargs` may have, as in Authlib."""
 BUILT_IN = ("github", "google", "azure", "auth0")
 """The names that need only a client's credentials."""
@@ -107,7 +114,12 @@ class ProviderSettings:
         redirect_url = get("redirect_uri") or default_redirect_uri()
         kwargs = self.client_kwargs()
         settings: dict[str, Any] = {}
-        for key in ("timeout", "allow_insecure_http", "token_endpoint_auth_method"):
+        for key in (
+            "timeout",
+            "allow_insecure_http",
+            "token_endpoint_auth_method",
+            "revocation_endpoint_auth_method",
+        ):
             value = get(key, kwargs.get(key))
             if value is not None:
                 settings[key] = value

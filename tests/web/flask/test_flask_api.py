@@ -16,7 +16,7 @@ import flet_auth.flask as flask_layer
 import flet_auth.flask.store as flask_store
 from flask_apps.config import mock_client
 from flask_apps.processes import free_port
-from flet_auth import ConfigurationError, OAuthToken
+from flet_auth import ConfigurationError, HTTPStatusError, OAuthToken
 from flet_auth.flask import (
     AuthEvent,
     FletAuth,
@@ -249,6 +249,23 @@ def test_handlers_see_logins_denials_and_logouts(tmp_path: Path, server: MockOAu
     ]
     assert all(e.provider == "mock" for e in events)
     assert server.count("revoke") == 2  # the refresh token, then the access token
+    assert events[-1].revocation_error is None
+
+
+def test_a_failed_revocation_at_logout_is_in_the_logout_event(
+    tmp_path: Path, server: MockOAuthServer
+) -> None:
+    app, auth = make_app(tmp_path, server)
+    events: list[AuthEvent] = []
+    auth.on_logout(events.append)
+    client = app.test_client()
+    log_in(client, server, "alice")
+    server.fail("revoke", 503, "busy", times=2)
+    out = client.post("/logout", data={"csrf_token": csrf_of(client)})
+    assert out.status_code == 302 and client.get("/me").status_code != 200
+    [event] = events
+    assert isinstance(event.revocation_error, HTTPStatusError)
+    assert event.revocation_error.status == 503 and event.user is not None
 
 
 def test_a_login_handler_may_answer_instead_of_the_default_redirect(

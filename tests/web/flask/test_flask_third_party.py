@@ -61,10 +61,9 @@ def dot_app(dot: DjangoOAuthServer, redis_url: str) -> Iterator[GunicornApp]:
             "AUTHGEAR_CLIENT_ID": dot.client_id,
             "AUTHGEAR_CLIENT_SECRET": dot.client_secret,
             "AUTHGEAR_SERVER_METADATA_URL": dot.discovery_url,
-            # django-oauth-toolkit knows no offline_access (it always issues refresh tokens)
-            # and lists its revocation endpoint only in its OAuth metadata.
+            # django-oauth-toolkit knows no offline_access (it always issues refresh tokens);
+            # its revocation endpoint, only in its RFC 8414 metadata, is found there.
             "AUTHGEAR_SCOPE": "openid profile email",
-            "AUTHGEAR_REVOCATION_ENDPOINT": dot.revocation_endpoint,
             "FLET_AUTH_STORE": redis_url,
         },
     )
