@@ -145,7 +145,10 @@ impl ProviderConfig {
 pub fn timeout_from(value: Option<f64>) -> Result<Duration> {
     match value {
         None => Ok(DEFAULT_TIMEOUT),
-        Some(secs) if secs.is_finite() && secs > 0.0 => Ok(Duration::from_secs_f64(secs)),
+        // try_: a huge value (1e30) would make from_secs_f64 panic.
+        Some(secs) if secs > 0.0 => Duration::try_from_secs_f64(secs).map_err(|_| {
+            Error::Configuration("timeout must be a positive number of seconds".into())
+        }),
         Some(_) => Err(Error::Configuration(
             "timeout must be a positive number of seconds".into(),
         )),

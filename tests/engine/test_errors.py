@@ -253,6 +253,21 @@ def test_refresh_failure_is_typed_and_keeps_the_old_token(server: MockOAuthServe
     assert kept is not None and kept.access_token != old_access
 
 
+@pytest.mark.parametrize("timeout", [1e30, float("inf"), float("nan")])
+def test_a_timeout_too_large_or_not_a_number_is_a_configuration_error(
+    server: MockOAuthServer, timeout: float
+) -> None:
+    with pytest.raises(ConfigurationError, match="timeout"):
+        AuthorizationService(server.provider(timeout=timeout), False, False)
+
+
+def test_a_fault_delay_too_large_is_refused_by_the_bundled_provider(
+    server: MockOAuthServer,
+) -> None:
+    with pytest.raises(ConfigurationError, match="delay"):
+        server.fail("token", 500, delay=1e30)
+
+
 def test_bad_settings_are_configuration_errors(server: MockOAuthServer) -> None:
     with pytest.raises(ConfigurationError):
         AuthorizationService(server.provider(token_endpoint_auth_method="magic"), False, False)

@@ -91,7 +91,9 @@ impl Fault {
         close: bool,
     ) -> Result<Fault, MockError> {
         let delay = match delay {
-            Some(d) if d.is_finite() && d >= 0.0 => Some(Duration::from_secs_f64(d)),
+            Some(d) if d >= 0.0 => Some(Duration::try_from_secs_f64(d).map_err(|_| {
+                MockError::Configuration("delay is too large a number of seconds".into())
+            })?),
             Some(_) => {
                 return Err(MockError::Configuration(
                     "delay must be >= 0 seconds".into(),
