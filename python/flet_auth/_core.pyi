@@ -257,9 +257,11 @@ class MockServerCore:
         (so tokens they signed still verify) unless `drop_old`."""
     def forge_id_token(self, kind: str, times: int = 1) -> None:
         """Makes the next `times` ID tokens wrong in one way (`kind`: wrong_iss, wrong_aud,
-        multiple_aud_no_azp, wrong_azp, expired, future_iat, nbf_future, bad_signature,
-        unknown_kid, alg_none, hs256_with_public_key, missing_nonce, wrong_nonce,
-        wrong_at_hash)."""
+        multiple_aud_no_azp, wrong_azp, expired, future_iat, missing_iat, iat_not_a_number,
+        empty_sub, nbf_future, bad_signature, unknown_kid, alg_none, hs256_with_public_key,
+        key_use_enc, key_alg_mismatch, crit_header, typ_at_jwt, missing_nonce, wrong_nonce,
+        wrong_at_hash). For key_use_enc and key_alg_mismatch the JWKS also publishes the
+        mislabelled key that signs the token, until `clear_faults`."""
     @staticmethod
     def forgery_kinds() -> list[str]:
         """The names `forge_id_token` takes, one per way an ID token can be forged."""
@@ -302,7 +304,8 @@ class MockServerCore:
         answer: `status` and `body`, after `delay` seconds, or a connection closed mid-answer.
         A fault with only a `delay` slows the normal answer down."""
     def clear_faults(self) -> None:
-        """Forgets the queued faults and forged ID tokens."""
+        """Forgets the queued faults and forged ID tokens, and withdraws the keys published
+        for forged tokens."""
     def counts(self) -> dict[str, int]:
         """Requests received per endpoint (and per grant type: `token.refresh_token`, ...)."""
     def count(self, endpoint: str) -> int: ...

@@ -19,7 +19,7 @@ pub async fn check(
 ) -> Result<Map<String, Value>> {
     let (alg, kid) = signing_key_id(id_token, &oidc.algorithms)?;
     let keys = jwks::keys(&oidc.jwks_uri, kid.as_deref(), policy, |set| {
-        select_key(set, alg, kid.as_deref()).is_some()
+        select_key(set, alg, kid.as_deref()).is_ok()
     })
     .await?;
     verify(id_token, &keys, expect)

@@ -219,7 +219,8 @@ impl MockServerCore {
         Ok(())
     }
 
-    /// Forgets the queued faults and forged ID tokens.
+    /// Forgets the queued faults and forged ID tokens, and withdraws the keys published for
+    /// forged tokens.
     fn clear_faults(&self) {
         self.server.clear_faults();
     }
@@ -233,8 +234,11 @@ impl MockServerCore {
     }
 
     /// Makes the next `times` ID tokens wrong in one way (`kind`: wrong_iss, wrong_aud,
-    /// multiple_aud_no_azp, wrong_azp, expired, future_iat, nbf_future, bad_signature,
-    /// unknown_kid, alg_none, hs256_with_public_key, missing_nonce, wrong_nonce, wrong_at_hash).
+    /// multiple_aud_no_azp, wrong_azp, expired, future_iat, missing_iat, iat_not_a_number,
+    /// empty_sub, nbf_future, bad_signature, unknown_kid, alg_none, hs256_with_public_key,
+    /// key_use_enc, key_alg_mismatch, crit_header, typ_at_jwt, missing_nonce, wrong_nonce,
+    /// wrong_at_hash). For key_use_enc and key_alg_mismatch the JWKS also publishes the
+    /// mislabelled key that signs the token, until `clear_faults`.
     #[pyo3(signature = (kind, times=1))]
     fn forge_id_token(&self, py: Python<'_>, kind: &str, times: usize) -> PyResult<()> {
         let forgery = kind.parse::<Forgery>().map_err(to_py)?;

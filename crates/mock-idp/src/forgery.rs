@@ -10,14 +10,17 @@ use flet_auth_primitives::token_hash::at_hash;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Map, Value};
 
-use crate::error::{IdTokenError, MockError};
-use crate::id_token::sign;
-use crate::keys::{stranger, SigningKey};
+use crate::error::{IdTokenError, KeyError, MockError};
+use crate::id_token::{header, sign};
+use crate::keys::{decoy, stranger, Mislabel, SigningAlg, SigningKey};
 
 /// The audience that is not the client.
 const OTHER_AUDIENCE: &str = "other-client";
 /// One hour, how far wrong times are off.
 const HOUR: i64 = 3600;
+/// The header parameter that the `crit_header` forgery marks critical: an extension that no
+/// client understands (RFC 7515 §4.1.11).
+const UNKNOWN_EXTENSION: &str = "urn:flet-auth:mock:unknown-extension";
 
 /// A rule of ID token validation (OpenID Connect Core §3.1.3.7 unless noted): the reason a
 /// verifier must give for refusing a forged token.
@@ -34,13 +37,24 @@ pub enum Rule {
     Signature,
     /// Step 6: the `kid` names a key the provider publishes.
     KeyId,
+    /// Step 6 with RFC 7517 §4.2: the key is published for signatures (`use` sig or absent).
+    KeyUse,
+    /// Step 6 with RFC 7517 §4.4: the key's `alg`, when published, is the token's.
+    KeyAlgorithm,
+    /// Step 6 with RFC 7515 §4.1.11: no header parameter is `crit`ical, since a client
+    /// understands no extension.
+    Critical,
+    /// RFC 9068 §4: the token is not an access token (`typ` at+jwt) presented as an ID token.
+    Type,
     /// Steps 7 and 8: `alg` is an asymmetric algorithm the provider announced: never `none`,
     /// never HMAC (keyed with a public key).
     Algorithm,
     /// Step 9: `exp` is in the future.
     Expiry,
-    /// Step 10: `iat` is not in the future.
+    /// Step 10 with §2: `iat` is present, a number, and not in the future.
     IssuedAt,
+    /// §2: `sub` is a non-empty string.
+    Subject,
     /// RFC 7519 §4.1.5: `nbf` has passed.
     NotBefore,
     /// Step 11: `nonce` is present and the one of the authentication request.
@@ -50,8 +64,9 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// The claim, JOSE header parameter or JWS part the rule is about: `iss`, `aud`, `azp`,
-    /// `signature`, `kid`, `alg`, `exp`, `iat`, `nbf`, `nonce` or `at_hash`.
+    /// The claim, JOSE header parameter, JWK member or JWS part the rule is about: `iss`,
+    /// `aud`, `azp`, `signature`, `kid`, `use`, `alg`, `crit`, `typ`, `exp`, `iat`, `sub`,
+    /// `nbf`, `nonce` or `at_hash`.
     pub fn subject(self) -> &'static str {
         match self {
             Rule::Issuer => "iss",
@@ -59,9 +74,13 @@ impl Rule {
             Rule::AuthorizedParty => "azp",
             Rule::Signature => "signature",
             Rule::KeyId => "kid",
-            Rule::Algorithm => "alg",
+            Rule::KeyUse => "use",
+            Rule::Algorithm | Rule::KeyAlgorithm => "alg",
+            Rule::Critical => "crit",
+            Rule::Type => "typ",
             Rule::Expiry => "exp",
             Rule::IssuedAt => "iat",
+            Rule::Subject => "sub",
             Rule::NotBefore => "nbf",
             Rule::Nonce => "nonce",
             Rule::AccessTokenHash => "at_hash",
@@ -84,6 +103,12 @@ pub enum Forgery {
     Expired,
     /// `iat` is an hour from now.
     FutureIat,
+    /// No `iat`.
+    MissingIat,
+    /// `iat` is a string: the time an hour from now, written in digits.
+    IatNotANumber,
+    /// `sub` is the empty string.
+    EmptySub,
     /// `nbf` is an hour from now.
     NbfFuture,
     /// One bit of the signature is flipped.
@@ -94,6 +119,15 @@ pub enum Forgery {
     AlgNone,
     /// HS256 keyed with the provider's public key (PEM), naming that key: key confusion.
     Hs256WithPublicKey,
+    /// Signed with a key that the provider publishes, under its `kid`, as an encryption key
+    /// only (`use` enc).
+    KeyUseEnc,
+    /// Signed with a key that the provider publishes, under its `kid`, for another `alg`.
+    KeyAlgMismatch,
+    /// A header that marks an unknown extension critical (`crit`).
+    CritHeader,
+    /// `typ` is at+jwt: an RFC 9068 access token.
+    TypAtJwt,
     /// No `nonce`.
     MissingNonce,
     /// A `nonce` of another login.
@@ -104,18 +138,25 @@ pub enum Forgery {
 
 impl Forgery {
     /// Every kind: a test that walks this list tests a new kind at once.
-    pub const ALL: [Forgery; 14] = [
+    pub const ALL: [Forgery; 21] = [
         Forgery::WrongIss,
         Forgery::WrongAud,
         Forgery::MultipleAudNoAzp,
         Forgery::WrongAzp,
         Forgery::Expired,
         Forgery::FutureIat,
+        Forgery::MissingIat,
+        Forgery::IatNotANumber,
+        Forgery::EmptySub,
         Forgery::NbfFuture,
         Forgery::BadSignature,
         Forgery::UnknownKid,
         Forgery::AlgNone,
         Forgery::Hs256WithPublicKey,
+        Forgery::KeyUseEnc,
+        Forgery::KeyAlgMismatch,
+        Forgery::CritHeader,
+        Forgery::TypAtJwt,
         Forgery::MissingNonce,
         Forgery::WrongNonce,
         Forgery::WrongAtHash,
@@ -130,11 +171,18 @@ impl Forgery {
             Forgery::WrongAzp => "wrong_azp",
             Forgery::Expired => "expired",
             Forgery::FutureIat => "future_iat",
+            Forgery::MissingIat => "missing_iat",
+            Forgery::IatNotANumber => "iat_not_a_number",
+            Forgery::EmptySub => "empty_sub",
             Forgery::NbfFuture => "nbf_future",
             Forgery::BadSignature => "bad_signature",
             Forgery::UnknownKid => "unknown_kid",
             Forgery::AlgNone => "alg_none",
             Forgery::Hs256WithPublicKey => "hs256_with_public_key",
+            Forgery::KeyUseEnc => "key_use_enc",
+            Forgery::KeyAlgMismatch => "key_alg_mismatch",
+            Forgery::CritHeader => "crit_header",
+            Forgery::TypAtJwt => "typ_at_jwt",
             Forgery::MissingNonce => "missing_nonce",
             Forgery::WrongNonce => "wrong_nonce",
             Forgery::WrongAtHash => "wrong_at_hash",
@@ -148,11 +196,16 @@ impl Forgery {
             Forgery::WrongAud => Rule::Audience,
             Forgery::MultipleAudNoAzp | Forgery::WrongAzp => Rule::AuthorizedParty,
             Forgery::Expired => Rule::Expiry,
-            Forgery::FutureIat => Rule::IssuedAt,
+            Forgery::FutureIat | Forgery::MissingIat | Forgery::IatNotANumber => Rule::IssuedAt,
+            Forgery::EmptySub => Rule::Subject,
             Forgery::NbfFuture => Rule::NotBefore,
             Forgery::BadSignature => Rule::Signature,
             Forgery::UnknownKid => Rule::KeyId,
             Forgery::AlgNone | Forgery::Hs256WithPublicKey => Rule::Algorithm,
+            Forgery::KeyUseEnc => Rule::KeyUse,
+            Forgery::KeyAlgMismatch => Rule::KeyAlgorithm,
+            Forgery::CritHeader => Rule::Critical,
+            Forgery::TypAtJwt => Rule::Type,
             Forgery::MissingNonce | Forgery::WrongNonce => Rule::Nonce,
             Forgery::WrongAtHash => Rule::AccessTokenHash,
         }
@@ -193,6 +246,15 @@ impl Forgery {
                 claims.insert("iat".into(), (now + HOUR).into());
                 claims.insert("exp".into(), exp.saturating_add(HOUR).into());
             }
+            Forgery::MissingIat => {
+                claims.remove("iat");
+            }
+            Forgery::IatNotANumber => {
+                claims.insert("iat".into(), (now + HOUR).to_string().into());
+            }
+            Forgery::EmptySub => {
+                claims.insert("sub".into(), "".into());
+            }
             Forgery::NbfFuture => {
                 claims.insert("nbf".into(), (now + HOUR).into());
                 claims.insert("exp".into(), exp.saturating_add(HOUR).into());
@@ -210,9 +272,33 @@ impl Forgery {
             Forgery::BadSignature
             | Forgery::UnknownKid
             | Forgery::AlgNone
-            | Forgery::Hs256WithPublicKey => {}
+            | Forgery::Hs256WithPublicKey
+            | Forgery::KeyUseEnc
+            | Forgery::KeyAlgMismatch
+            | Forgery::CritHeader
+            | Forgery::TypAtJwt => {}
         }
         Ok(())
+    }
+
+    /// How the provider must label the key of this kind's token in its JWKS, for the kinds
+    /// signed with a decoy key.
+    fn mislabel(self) -> Option<Mislabel> {
+        match self {
+            Forgery::KeyUseEnc => Some(Mislabel::Encryption),
+            Forgery::KeyAlgMismatch => Some(Mislabel::OtherAlg),
+            _ => None,
+        }
+    }
+
+    /// The JWK that a provider signing with `alg` must publish, besides its own keys, for a
+    /// token of this kind to be what it claims: the mislabelled decoy key that signs it.
+    /// May generate the decoy key.
+    pub fn published_jwk(self, alg: SigningAlg) -> Result<Option<Value>, KeyError> {
+        match self.mislabel() {
+            Some(label) => Ok(Some(label.jwk(decoy(alg)?.as_ref()))),
+            None => Ok(None),
+        }
     }
 
     /// The ID token with `claims` (made at `now`), wrong in this kind's way; `key` is the
@@ -233,6 +319,23 @@ impl Forgery {
                 header.kid = Some(key.kid.clone());
                 let secret = EncodingKey::from_secret(key.public_pem.as_bytes());
                 Ok(jsonwebtoken::encode(&header, &claims, &secret)?)
+            }
+            Forgery::KeyUseEnc | Forgery::KeyAlgMismatch => {
+                let decoy = decoy(key.alg)?;
+                let mut header = header(&decoy);
+                header.kid = self.mislabel().map(|label| label.kid(&decoy));
+                Ok(jsonwebtoken::encode(&header, &claims, &decoy.encoding)?)
+            }
+            Forgery::CritHeader => {
+                let mut header = header(key);
+                header.crit = Some(vec![UNKNOWN_EXTENSION.to_owned()]);
+                header.extras.insert(UNKNOWN_EXTENSION, true);
+                Ok(jsonwebtoken::encode(&header, &claims, &key.encoding)?)
+            }
+            Forgery::TypAtJwt => {
+                let mut header = header(key);
+                header.typ = Some("at+jwt".to_owned());
+                Ok(jsonwebtoken::encode(&header, &claims, &key.encoding)?)
             }
             _ => sign(&claims, key),
         }

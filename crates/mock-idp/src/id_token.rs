@@ -53,11 +53,16 @@ pub fn claims(
     Ok(claims)
 }
 
-/// A JWS in compact serialization, signed with `key` and naming it in `kid`.
-pub fn sign(claims: &Map<String, Value>, key: &SigningKey) -> Result<String, IdTokenError> {
+/// The JOSE header of a token that `key` signs: its `alg`, `typ` JWT and its `kid`.
+pub fn header(key: &SigningKey) -> Header {
     let mut header = Header::new(key.alg.algorithm());
     header.kid = Some(key.kid.clone());
-    Ok(jsonwebtoken::encode(&header, claims, &key.encoding)?)
+    header
+}
+
+/// A JWS in compact serialization, signed with `key` and naming it in `kid`.
+pub fn sign(claims: &Map<String, Value>, key: &SigningKey) -> Result<String, IdTokenError> {
+    Ok(jsonwebtoken::encode(&header(key), claims, &key.encoding)?)
 }
 
 #[cfg(test)]

@@ -170,6 +170,9 @@ type Pool = Mutex<[Vec<Arc<SigningKey>>; 2]>;
 static POOL: Pool = Mutex::new([Vec::new(), Vec::new()]);
 /// Keys that no server publishes: they sign the `unknown_kid` forgeries.
 static STRANGERS: Pool = Mutex::new([Vec::new(), Vec::new()]);
+/// Keys that a server publishes only under a label forbidding ID token signatures (see
+/// [`Mislabel`]): they sign the `key_use_enc` and `key_alg_mismatch` forgeries.
+static DECOYS: Pool = Mutex::new([Vec::new(), Vec::new()]);
 
 /// The `index`-th key of a pool, generated on first need. The lock is not held while a key
 /// is generated, so a slow generation never blocks the users of the keys already made.
@@ -200,10 +203,55 @@ pub fn stranger(alg: SigningAlg) -> Result<Arc<SigningKey>, KeyError> {
     from_pool(&STRANGERS, alg, 0)
 }
 
-/// One server's keys: the current one signs, the previous ones still verify.
+/// A key published under a label that forbids verifying ID tokens of its `alg` with it.
+pub fn decoy(alg: SigningAlg) -> Result<Arc<SigningKey>, KeyError> {
+    from_pool(&DECOYS, alg, 0)
+}
+
+/// How a published JWK says that it must not verify the ID tokens its key signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mislabel {
+    /// `use` is `enc` (RFC 7517 §4.2): an encryption key.
+    Encryption,
+    /// `alg` is another algorithm of the key's type (RFC 7517 §4.4): RS512 for an RS256
+    /// key, ES384 for an ES256 one.
+    OtherAlg,
+}
+
+impl Mislabel {
+    /// The `kid` of `key` published this way: the key's own with a suffix, so that each
+    /// label names a JWK of its own.
+    pub fn kid(self, key: &SigningKey) -> String {
+        match self {
+            Mislabel::Encryption => format!("{}-enc", key.kid),
+            Mislabel::OtherAlg => format!("{}-alg", key.kid),
+        }
+    }
+
+    /// The public JWK of `key` with this label and [`Mislabel::kid`].
+    pub fn jwk(self, key: &SigningKey) -> Value {
+        let mut jwk = key.jwk.clone();
+        jwk["kid"] = self.kid(key).into();
+        match self {
+            Mislabel::Encryption => jwk["use"] = "enc".into(),
+            Mislabel::OtherAlg => {
+                jwk["alg"] = match key.alg {
+                    SigningAlg::Rs256 => "RS512",
+                    SigningAlg::Es256 => "ES384",
+                }
+                .into()
+            }
+        }
+        jwk
+    }
+}
+
+/// One server's keys: the current one signs, the previous ones still verify, the decoys are
+/// published for forgeries and verify nothing.
 pub struct KeyRing {
     current: Arc<SigningKey>,
     previous: Vec<Arc<SigningKey>>,
+    decoys: Vec<Value>,
     next_index: usize,
 }
 
@@ -212,6 +260,7 @@ impl KeyRing {
         Ok(KeyRing {
             current: pooled(alg, 0)?,
             previous: Vec::new(),
+            decoys: Vec::new(),
             next_index: 1,
         })
     }
@@ -237,11 +286,24 @@ impl KeyRing {
         }
     }
 
-    /// The JWK Set document (RFC 7517 §5): the current key first.
+    /// Publishes `jwk` after the keys that verify, once.
+    pub fn publish_decoy(&mut self, jwk: Value) {
+        if !self.decoys.contains(&jwk) {
+            self.decoys.push(jwk);
+        }
+    }
+
+    /// Stops publishing the decoys.
+    pub fn clear_decoys(&mut self) {
+        self.decoys.clear();
+    }
+
+    /// The JWK Set document (RFC 7517 §5): the current key first, the decoys last.
     pub fn jwks(&self) -> Value {
         let keys: Vec<&Value> = std::iter::once(&self.current)
             .chain(&self.previous)
             .map(|k| &k.jwk)
+            .chain(&self.decoys)
             .collect();
         json!({ "keys": keys })
     }
@@ -306,6 +368,42 @@ M4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
         let index = ring.reserve();
         ring.rotate(pooled(SigningAlg::Es256, index)?, true);
         assert_eq!(kids(&ring), vec![format!("\"{}\"", ring.current().kid)]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_mislabelled_jwk_has_its_own_kid_and_its_label() -> Result<(), KeyError> {
+        let key = decoy(SigningAlg::Es256)?;
+        let enc = Mislabel::Encryption.jwk(&key);
+        let other = Mislabel::OtherAlg.jwk(&key);
+        assert_eq!(
+            (enc["use"].as_str(), enc["alg"].as_str()),
+            (Some("enc"), Some("ES256"))
+        );
+        assert_eq!(
+            (other["use"].as_str(), other["alg"].as_str()),
+            (Some("sig"), Some("ES384"))
+        );
+        assert_ne!(enc["kid"], other["kid"]);
+        assert_ne!(enc["kid"], key.jwk["kid"]);
+        assert_eq!(
+            (enc["x"].as_str(), enc["y"].as_str()),
+            (key.jwk["x"].as_str(), key.jwk["y"].as_str())
+        );
+        assert_ne!(key.kid, pooled(SigningAlg::Es256, 0)?.kid);
+        Ok(())
+    }
+
+    #[test]
+    fn decoys_are_published_once_after_the_keys_and_can_be_withdrawn() -> Result<(), KeyError> {
+        let mut ring = KeyRing::new(SigningAlg::Es256)?;
+        let key = decoy(SigningAlg::Es256)?;
+        let jwk = Mislabel::Encryption.jwk(&key);
+        ring.publish_decoy(jwk.clone());
+        ring.publish_decoy(jwk.clone());
+        assert_eq!(ring.jwks()["keys"], json!([ring.current().jwk, jwk]));
+        ring.clear_decoys();
+        assert_eq!(ring.jwks()["keys"], json!([ring.current().jwk]));
         Ok(())
     }
 

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use flet_auth_primitives::time;
+use jsonwebtoken::Header;
 use serde_json::{Map, Value};
 
 use crate::error::{IdTokenError, KeyError};
 use crate::forgery::Forgery;
-use crate::id_token::{claims, sign, IdTokenFacts};
+use crate::id_token::{claims, header, sign, IdTokenFacts};
 use crate::keys::{pooled, SigningAlg, SigningKey};
 use crate::users::{default_users, MockUser};
 
@@ -34,17 +35,25 @@ pub struct ClientFacts {
 /// wrong, and the JWK Set that verifies the right one.
 pub struct ForgeryMatrix {
     key: Arc<SigningKey>,
+    /// The mislabelled keys that some forgeries need published.
+    decoys: Vec<Value>,
     user: MockUser,
     facts: ClientFacts,
 }
 
 impl ForgeryMatrix {
     /// Tokens signed with the process's first `alg` key, the one a provider starts with. May
-    /// generate it (an RSA key takes a while unoptimized): call it off an async runtime.
+    /// generate it and the decoy key (an RSA key takes a while unoptimized): call it off an
+    /// async runtime.
     pub fn new(alg: SigningAlg, facts: ClientFacts) -> Result<ForgeryMatrix, KeyError> {
         let user = default_users().swap_remove(0);
+        let mut decoys = Vec::new();
+        for forgery in Forgery::ALL {
+            decoys.extend(forgery.published_jwk(alg)?);
+        }
         Ok(ForgeryMatrix {
             key: pooled(alg, 0)?,
+            decoys,
             user,
             facts,
         })
@@ -60,15 +69,29 @@ impl ForgeryMatrix {
         self.user.claims["sub"].as_str().unwrap_or_default()
     }
 
-    /// The JWK Set document (RFC 7517 §5) the provider publishes: its one key, with `kid`,
-    /// `alg` and `use`. Deserializes into `jsonwebtoken::jwk::JwkSet`.
+    /// The JWK Set document (RFC 7517 §5) the provider publishes: its signing key, with
+    /// `kid`, `alg` and `use`, then the mislabelled keys of [`Forgery::published_jwk`], which
+    /// verify nothing. Deserializes into `jsonwebtoken::jwk::JwkSet`.
     pub fn jwks(&self) -> Value {
-        serde_json::json!({ "keys": [self.key.jwk] })
+        let keys: Vec<&Value> = std::iter::once(&self.key.jwk).chain(&self.decoys).collect();
+        serde_json::json!({ "keys": keys })
     }
 
     /// A token that a correct verifier accepts, made now and valid for ten minutes.
     pub fn genuine(&self) -> Result<String, IdTokenError> {
         sign(&self.claims(time::now_secs())?, &self.key)
+    }
+
+    /// A token made now and signed with the provider's key after `edit` changed its header
+    /// or claims: for a verifier's tests of variants that no [`Forgery`] makes.
+    pub fn sign_with(
+        &self,
+        edit: impl FnOnce(&mut Header, &mut Map<String, Value>),
+    ) -> Result<String, IdTokenError> {
+        let mut claims = self.claims(time::now_secs())?;
+        let mut header = header(&self.key);
+        edit(&mut header, &mut claims);
+        Ok(jsonwebtoken::encode(&header, &claims, &self.key.encoding)?)
     }
 
     /// A token made now that is right but for what `forgery` breaks.
@@ -97,7 +120,7 @@ mod tests {
     use crate::forgery::Rule;
     use flet_auth_primitives::token_hash::at_hash;
     use jsonwebtoken::errors::ErrorKind;
-    use jsonwebtoken::jwk::JwkSet;
+    use jsonwebtoken::jwk::{JwkSet, PublicKeyUse};
     use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
     use serde_json::json;
     use std::error::Error;
@@ -130,11 +153,23 @@ mod tests {
             _ => return Err(Rule::Algorithm),
         };
         let header = decode_header(token).map_err(|_| Rule::Algorithm)?;
+        if header.crit.is_some() {
+            return Err(Rule::Critical);
+        }
+        if header.typ.as_deref() == Some("at+jwt") {
+            return Err(Rule::Type);
+        }
         let jwk = header
             .kid
             .as_deref()
             .and_then(|kid| jwks.find(kid))
             .ok_or(Rule::KeyId)?;
+        if matches!(&jwk.common.public_key_use, Some(u) if *u != PublicKeyUse::Signature) {
+            return Err(Rule::KeyUse);
+        }
+        if matches!(jwk.common.key_algorithm, Some(a) if a.to_string() != format!("{alg:?}")) {
+            return Err(Rule::KeyAlgorithm);
+        }
         let key = DecodingKey::from_jwk(jwk).map_err(|_| Rule::KeyId)?;
         let mut validation = Validation::new(alg);
         validation.set_issuer(&[&expect.issuer]);
@@ -151,8 +186,17 @@ mod tests {
                 _ => Rule::Algorithm,
             })?
             .claims;
-        if claims["iat"].as_i64().unwrap_or(i64::MAX) > time::now_secs() + 5 {
+        let iat = claims.get("iat").and_then(Value::as_i64);
+        if iat.unwrap_or(i64::MAX) > time::now_secs() + 5 {
             return Err(Rule::IssuedAt);
+        }
+        if claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .is_empty()
+        {
+            return Err(Rule::Subject);
         }
         let several = matches!(claims.get("aud"), Some(Value::Array(a)) if a.len() > 1);
         match claims.get("azp") {
@@ -189,11 +233,25 @@ mod tests {
     }
 
     #[test]
-    fn the_jwks_holds_the_signing_key_only() -> Result<(), Box<dyn Error>> {
+    fn the_jwks_holds_the_signing_key_first_and_then_the_mislabelled_decoys(
+    ) -> Result<(), Box<dyn Error>> {
         let matrix = ForgeryMatrix::new(SigningAlg::Es256, facts())?;
         let jwks = matrix.jwks();
         let header = decode_header(&matrix.genuine()?)?;
-        assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(1));
+        let uses_and_algs: Vec<_> = jwks["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| (k["use"].as_str(), k["alg"].as_str()))
+            .collect();
+        assert_eq!(
+            uses_and_algs,
+            [
+                (Some("sig"), Some("ES256")),
+                (Some("enc"), Some("ES256")),
+                (Some("sig"), Some("ES384"))
+            ]
+        );
         assert_eq!(header.kid.as_deref(), jwks["keys"][0]["kid"].as_str());
         assert_eq!(matrix.subject(), "1001");
         assert_eq!(matrix.alg(), SigningAlg::Es256);

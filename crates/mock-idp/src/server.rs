@@ -189,7 +189,8 @@ impl MockServer {
         self.inner.state.add_fault(endpoint, fault, times);
     }
 
-    /// Forgets the queued faults and forged ID tokens.
+    /// Forgets the queued faults and forged ID tokens, and stops publishing the keys that
+    /// forged tokens were signed with.
     pub fn clear_faults(&self) {
         self.inner.state.clear_faults();
     }
@@ -204,11 +205,16 @@ impl MockServer {
         Ok(())
     }
 
-    /// Makes the next `times` ID tokens wrong in the way of `forgery`. Blocks while the key
-    /// of `unknown_kid` is generated, so that no token request waits for it.
+    /// Makes the next `times` ID tokens wrong in the way of `forgery`, and publishes the
+    /// mislabelled key that the kinds signed with one need (it stays in the JWKS until
+    /// `clear_faults`). Blocks while a key is generated, so that no token request waits for it.
     pub fn forge_id_token(&self, forgery: Forgery, times: usize) -> Result<(), MockError> {
+        let alg = self.id_token_alg();
         if forgery == Forgery::UnknownKid {
-            keys::stranger(self.id_token_alg())?;
+            keys::stranger(alg)?;
+        }
+        if let Some(jwk) = forgery.published_jwk(alg)? {
+            self.inner.state.keys().publish_decoy(jwk);
         }
         self.inner.state.add_forgery(forgery, times);
         Ok(())

@@ -139,11 +139,14 @@ impl MockState {
             .extend(std::iter::repeat_n(forgery, times));
     }
 
-    /// Clears the queued faults and forged ID tokens.
+    /// Clears the queued faults and forged ID tokens, and withdraws the keys published for
+    /// forged tokens.
     pub fn clear_faults(&self) {
         let mut requests = lock(&self.requests);
         requests.faults.clear();
         requests.forgeries.clear();
+        drop(requests);
+        self.keys().clear_decoys();
     }
 
     pub fn set_last_end_session(&self, query: BTreeMap<String, String>) {
