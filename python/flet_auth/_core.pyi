@@ -150,7 +150,8 @@ class ClientCredentialsService:
     def provider(self) -> Any: ...
     @property
     def scope(self) -> list[str]:
-        """The scope sent (space-separated) on every fetch: the service's, then the provider's."""
+        """The scope sent (space-separated) on every fetch; empty: none is sent (the
+        provider's default for the client, RFC 6749 §3.3)."""
     @property
     def params(self) -> dict[str, str]:
         """The extra parameters sent on every fetch (a copy)."""

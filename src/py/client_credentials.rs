@@ -119,11 +119,8 @@ impl ClientCredentialsService {
         crate::py::logging::refresh_levels(provider.py())?;
         let shared = ProviderCache::of(provider)?;
         let shared = shared.get();
-        let scope = match scope {
-            None => shared.scope(provider, false, false)?.to_vec(),
-            Some(own) => shared.compose(provider, Some(own), false, false)?.to_vec(),
-        };
-        let grant = ClientCredentials::new(scope, params)?;
+        // The provider's `scopes` are a login's (openid, offline_access...): not sent here.
+        let grant = ClientCredentials::new(scope.unwrap_or_default(), params)?;
         Ok(ClientCredentialsService {
             service: Arc::new(Service::for_client_credentials(
                 shared.config.clone(),
@@ -156,7 +153,8 @@ impl ClientCredentialsService {
         self.provider.clone_ref(py)
     }
 
-    /// The scope sent (space-separated) on every fetch: the service's, then the provider's.
+    /// The scope sent (space-separated) on every fetch; empty: none is sent (the provider's
+    /// default for the client, RFC 6749 §3.3).
     #[getter]
     fn scope(&self) -> PyResult<Vec<String>> {
         Ok(self.grant()?.scope.clone())

@@ -203,17 +203,28 @@ def test_the_repr_names_the_client_but_no_secret_or_param_value(
     assert token is not None and token.access_token not in text
 
 
-def test_the_scope_is_the_service_s_then_the_provider_s(server: MockOAuthServer) -> None:
-    provider = OAuthProvider(
+def provider_with_login_scopes(server: MockOAuthServer) -> OAuthProvider:
+    return OAuthProvider(
         server.client_id,
         server.client_secret,
         server.authorization_endpoint,
         server.token_endpoint,
         "http://127.0.0.1:8550/callback",
-        scopes=["api"],
+        scopes=["openid", "offline_access"],
     )
-    service = ClientCredentialsService(provider, scope=["read"])
-    assert service.scope == ["read", "api"]
+
+
+def test_the_scope_sent_is_the_service_s_not_the_provider_s_login_scopes(
+    server: MockOAuthServer,
+) -> None:
+    service = ClientCredentialsService(provider_with_login_scopes(server), scope=["read"])
+    assert service.scope == ["read"]
     service.get_token_sync()
     sent = server.last_token_request()
-    assert sent is not None and sent["scope"] == "read api"
+    assert sent is not None and sent["scope"] == "read"
+
+
+def test_without_a_scope_no_scope_is_sent(server: MockOAuthServer) -> None:
+    ClientCredentialsService(provider_with_login_scopes(server)).get_token_sync()
+    sent = server.last_token_request()
+    assert sent is not None and "scope" not in sent
