@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flet_auth._core import (
     AuthError,
+    ClientCredentialsService,
     ConfigurationError,
     HTTPStatusError,
     IDTokenError,
@@ -54,6 +55,7 @@ __all__ = [
     "Authorization",
     "AuthorizationService",
     "AzureOAuthProvider",
+    "ClientCredentialsService",
     "ConfigurationError",
     "FileTokenStore",
     "GitHubOAuthProvider",

@@ -1,7 +1,7 @@
 """Type stubs of the Rust engine, `flet_auth._core`."""
 
 import builtins
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
 from typing_extensions import Self, disjoint_base, final
@@ -11,6 +11,7 @@ __all__ = [
     "MAX_RESPONSE_SIZE",
     "REFRESH_LEEWAY",
     "AuthError",
+    "ClientCredentialsService",
     "ConfigurationError",
     "HTTPStatusError",
     "IDTokenError",
@@ -126,6 +127,41 @@ class OAuthToken:
         services' rule) and can be refreshed."""
     def is_usable(self) -> bool:
         """Whether the token can still be used: it has not expired, or it can be refreshed."""
+
+@final
+class ClientCredentialsService:
+    """A token in the client's own name (RFC 6749 §4.4): fetched on first use and fetched anew
+    within `REFRESH_LEEWAY` seconds of its expiry, by one request for all concurrent callers."""
+
+    def __new__(
+        cls,
+        provider: Any,
+        scope: Optional[Union[str, Sequence[str]]] = None,
+        params: Optional[Mapping[str, str]] = None,
+        *,
+        on_token_update: Optional[Callable[[OAuthToken], Union[Awaitable[None], None]]] = None,
+    ) -> ClientCredentialsService: ...
+    def get_token(self) -> Awaitable[OAuthToken]:
+        """The token, fetched first when there is none or it expires within `REFRESH_LEEWAY`
+        seconds (an awaitable)."""
+    def get_token_sync(self) -> OAuthToken:
+        """`get_token` for code without an event loop."""
+    @property
+    def current_token(self) -> Optional[OAuthToken]:
+        """The current token as it is, without fetching one; None before the first fetch."""
+    @property
+    def provider(self) -> Any: ...
+    @property
+    def scope(self) -> list[str]:
+        """The scope sent (space-separated) on every fetch; empty: none is sent (the
+        provider's default for the client, RFC 6749 §3.3)."""
+    @property
+    def params(self) -> dict[str, str]:
+        """The extra parameters sent on every fetch (a copy)."""
+    @property
+    def on_token_update(
+        self,
+    ) -> Optional[Callable[[OAuthToken], Union[Awaitable[None], None]]]: ...
 
 @final
 class SecretBox:
@@ -267,6 +303,9 @@ class MockServerCore:
         """The names `forge_id_token` takes, one per way an ID token can be forged."""
     def last_end_session(self) -> Optional[dict[str, str]]:
         """The query of the last request to `/end_session`, or None."""
+    def last_token_request(self) -> Optional[dict[str, str]]:
+        """The form of the last token request (grant_type, scope, the app's own parameters,
+        ...) without `client_secret`, or None."""
     def start(self) -> None:
         """Binds 127.0.0.1 (port 0 picks a free port) and serves in the background."""
     def stop(self) -> None:

@@ -257,6 +257,12 @@ impl MockServerCore {
         self.server.last_end_session()
     }
 
+    /// The form of the last token request (grant_type, scope, the app's own parameters, ...)
+    /// without `client_secret`, or None.
+    fn last_token_request(&self) -> Option<BTreeMap<String, String>> {
+        self.server.last_token_request()
+    }
+
     /// Requests received per endpoint (and per grant type: `token.refresh_token`, ...).
     fn counts(&self) -> BTreeMap<String, u64> {
         self.server.counts()

@@ -2,6 +2,7 @@
 //! and bridges engine futures to asyncio; the logic lives in the protocol modules.
 
 pub mod bridge;
+mod client_credentials;
 mod crypto;
 pub mod errors;
 mod hooks;
@@ -36,6 +37,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<token::OAuthToken>()?;
     m.add_class::<service::ServiceCore>()?;
+    m.add_class::<client_credentials::ClientCredentialsService>()?;
     m.add_class::<loopback::LoopbackListener>()?;
     m.add_class::<crypto::SecretBox>()?;
     m.add_class::<mock_server::MockServerCore>()?;

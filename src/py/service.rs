@@ -60,10 +60,6 @@ impl ServiceCore {
         self.slot.get().is_some_and(|i| i.on_token_update.is_some())
     }
 
-    fn notify(&self, caller: &Caller) -> Result<Option<crate::service::Notify>> {
-        Ok(hooks::notify(&self.inner()?.on_token_update, caller))
-    }
-
     fn scope(&self) -> Result<std::sync::MutexGuard<'_, Scope>> {
         Ok(self
             .inner()?
@@ -86,6 +82,52 @@ impl ServiceCore {
 
 fn wrap(cell: Option<TokenCell>) -> Option<OAuthToken> {
     cell.map(OAuthToken::new_shared)
+}
+
+/// A service's `get_token`: an awaitable of the current token, renewed first when it is due
+/// (`hook` gets the new token); `out` makes the Python value.
+pub fn get_token_awaitable<'py, T>(
+    py: Python<'py>,
+    service: &Arc<Service>,
+    hook: &Option<Arc<Py<PyAny>>>,
+    out: fn(Option<TokenCell>) -> Result<T>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    let event_loop = bridge::running_loop(py)?;
+    if let Some(cell) = service.usable_now() {
+        return bridge::ready_on(&event_loop, out(cell)?);
+    }
+    let caller = Caller::of_loop(&event_loop, hook.is_some())?;
+    match service.token_state(hooks::notify(hook, &caller))? {
+        TokenState::Ready(cell) => bridge::ready_on(&event_loop, out(cell)?),
+        TokenState::Refreshing(flight) => {
+            let service = service.clone();
+            bridge::spawn_on(&event_loop, &caller, async move {
+                flight.await?;
+                out(service.current())
+            })
+        }
+    }
+}
+
+/// `get_token_awaitable` for code without an event loop.
+pub fn get_token_blocking<T: Send + 'static>(
+    py: Python<'_>,
+    service: &Arc<Service>,
+    hook: &Option<Arc<Py<PyAny>>>,
+    out: fn(Option<TokenCell>) -> Result<T>,
+) -> PyResult<T> {
+    if let Some(cell) = service.usable_now() {
+        return Ok(out(cell)?);
+    }
+    let service = service.clone();
+    let hook = hook.clone();
+    block_on_with(py, move |caller| async move {
+        let notify = hooks::notify(&hook, &caller);
+        out(service.get_token(notify).await?)
+    })
 }
 
 #[pymethods]
@@ -251,36 +293,14 @@ impl ServiceCore {
 
     /// The current token, refreshed first when it expires within 60 s (an awaitable).
     fn get_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let event_loop = bridge::running_loop(py)?;
-        let service = self.service()?;
-        if let Some(cell) = service.usable_now() {
-            return bridge::ready_on(&event_loop, wrap(cell));
-        }
-        let caller = Caller::of_loop(&event_loop, self.hooked())?;
-        match service.token_state(self.notify(&caller)?)? {
-            TokenState::Ready(cell) => bridge::ready_on(&event_loop, wrap(cell)),
-            TokenState::Refreshing(flight) => {
-                let service = service.clone();
-                bridge::spawn_on(&event_loop, &caller, async move {
-                    flight.await?;
-                    Ok(wrap(service.current()))
-                })
-            }
-        }
+        let inner = self.inner()?;
+        get_token_awaitable(py, &inner.service, &inner.on_token_update, |c| Ok(wrap(c)))
     }
 
     /// `get_token` for code without an event loop.
     fn get_token_sync(&self, py: Python<'_>) -> PyResult<Option<OAuthToken>> {
-        let service = self.service()?;
-        if let Some(cell) = service.usable_now() {
-            return Ok(wrap(cell));
-        }
-        let service = service.clone();
-        let hook = self.inner()?.on_token_update.clone();
-        block_on_with(py, move |caller| async move {
-            let notify = hooks::notify(&hook, &caller);
-            service.get_token(notify).await.map(wrap)
-        })
+        let inner = self.inner()?;
+        get_token_blocking(py, &inner.service, &inner.on_token_update, |c| Ok(wrap(c)))
     }
 
     /// The current token as it is, without refreshing it.

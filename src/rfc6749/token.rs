@@ -176,10 +176,13 @@ impl TokenData {
 
     /// Whether the access token expires within `leeway` seconds and can be refreshed.
     pub fn needs_refresh(&self, leeway: f64) -> bool {
-        match (self.expires_at, &self.refresh_token) {
-            (Some(at), Some(_)) => now() + leeway >= at.as_f64(),
-            _ => false,
-        }
+        self.refresh_token.is_some() && self.expires_within(leeway)
+    }
+
+    /// Whether the token expires within `leeway` seconds (never, without `expires_at`).
+    pub fn expires_within(&self, leeway: f64) -> bool {
+        self.expires_at
+            .is_some_and(|at| now() + leeway >= at.as_f64())
     }
 
     /// Whether the token can still be used: it has not expired, or it can be refreshed.

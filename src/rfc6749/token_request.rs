@@ -1,5 +1,6 @@
-//! The access token request (RFC 6749 §4.1.3) and the refresh request (§6): a form POSTed to
-//! the token endpoint with the client's authentication.
+//! The access token request (RFC 6749 §4.1.3), the refresh request (§6) and the client
+//! credentials request (§4.4.2): a form POSTed to the token endpoint with the client's
+//! authentication.
 
 use reqwest::Method;
 
@@ -34,12 +35,58 @@ pub fn refresh_token(refresh_token: String) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The form of a client credentials request (§4.4.2): `scope` space-separated (§3.3), left
+/// out when empty.
+pub fn client_credentials(scope: &[String]) -> Vec<(&'static str, String)> {
+    let mut form = vec![("grant_type", "client_credentials".to_owned())];
+    if !scope.is_empty() {
+        form.push(("scope", scope.join(" ")));
+    }
+    form
+}
+
 /// POSTs `form` to the token endpoint and reads the token from the answer (never from a
 /// redirect: the form carries the code, the verifier or the refresh token, and the secret).
-pub async fn post(p: &ProviderConfig, mut form: Vec<(&'static str, String)>) -> Result<TokenData> {
+pub async fn post(p: &ProviderConfig, form: Vec<(&'static str, String)>) -> Result<TokenData> {
+    post_with(p, form, &[]).await
+}
+
+/// `post` with the app's own parameters (say `audience`) after the form's.
+pub async fn post_with(
+    p: &ProviderConfig,
+    mut form: Vec<(&'static str, String)>,
+    extra: &[(String, String)],
+) -> Result<TokenData> {
     let url = &p.token_endpoint;
     let builder = request::request(Method::POST, url, p.timeout)?;
     let builder = p.client.apply(builder, &mut form);
-    let response = request::send(builder.form(&form), url, p.max_response_size).await?;
+    let fields: Vec<(&str, &str)> = form
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .collect();
+    let response = request::send(builder.form(&fields), url, p.max_response_size).await?;
     parse_token_response(&response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_credentials_scope_is_one_space_separated_field() {
+        let form = client_credentials(&["read".into(), "write".into()]);
+        assert_eq!(
+            form,
+            [
+                ("grant_type", "client_credentials".to_owned()),
+                ("scope", "read write".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_client_credentials_scope_is_left_out() {
+        assert_eq!(client_credentials(&[]).len(), 1);
+    }
 }

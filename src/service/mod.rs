@@ -1,8 +1,10 @@
 //! One login's engine, behind `AuthorizationService`: the login in progress, the code exchange
 //! with its ID token check, the token and its refresh (`refresh`), the user's claims,
 //! revocation and the logout URL. The protocol rules live in `rfc6749`, `rfc7009` and `oidc`;
-//! this module keeps the state between them.
+//! this module keeps the state between them. The same engine, made for the client credentials
+//! grant (`client_credentials`), fetches a token anew where a login's would be refreshed.
 
+pub mod client_credentials;
 mod refresh;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -18,6 +20,7 @@ use crate::rfc6749::token::{lock, TokenCell, TokenData};
 use crate::rfc6749::token_request;
 use crate::transport::display;
 use crate::{rfc6750, rfc7009};
+use client_credentials::ClientCredentials;
 
 /// Hands a new token to the app (its `on_token_update`) and waits until it took it.
 pub type Notify = Arc<dyn Fn(TokenData) -> BoxFuture<'static, Result<()>> + Send + Sync>;
@@ -47,6 +50,8 @@ pub struct State {
 pub struct Service {
     pub provider: Arc<ProviderConfig>,
     state: Mutex<State>,
+    /// Set for a client credentials service: its token is fetched, not logged in and refreshed.
+    client_credentials: Option<Box<ClientCredentials>>,
 }
 
 impl Service {
@@ -54,7 +59,20 @@ impl Service {
         Service {
             provider,
             state: Mutex::new(State::default()),
+            client_credentials: None,
         }
+    }
+
+    /// A service whose token comes from the client credentials grant (RFC 6749 §4.4).
+    pub fn for_client_credentials(provider: Arc<ProviderConfig>, grant: ClientCredentials) -> Self {
+        Service {
+            client_credentials: Some(Box::new(grant)),
+            ..Service::new(provider)
+        }
+    }
+
+    pub fn client_credentials(&self) -> Option<&ClientCredentials> {
+        self.client_credentials.as_deref()
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {

@@ -1,6 +1,8 @@
 //! The single-flight refresh: a token due for refresh is refreshed by one request, awaited by
 //! every concurrent caller, run as its own task so that a caller that goes away cannot lose
-//! the answer (which may rotate the refresh token).
+//! the answer (which may rotate the refresh token). A client credentials service renews the
+//! same way, with a fetch of a new token in place of the refresh (and a first fetch when it
+//! has no token yet).
 
 use std::sync::{Arc, Mutex};
 
@@ -15,14 +17,25 @@ use crate::service::{Notify, Service, TokenState};
 use crate::transport::runtime;
 
 impl Service {
-    /// The token when no refresh is due or running: `Some(None)` without a token.
+    /// Whether `data` must be renewed before it is handed out: refreshed when it expires
+    /// within the leeway and can be, fetched anew (client credentials) when it expires within
+    /// the leeway.
+    fn due(&self, data: &TokenData) -> bool {
+        match self.client_credentials() {
+            Some(_) => data.expires_within(REFRESH_LEEWAY),
+            None => data.needs_refresh(REFRESH_LEEWAY),
+        }
+    }
+
+    /// The token when no refresh is due or running: `Some(None)` without a token (a client
+    /// credentials service must fetch one: `None`).
     pub fn usable_now(&self) -> Option<Option<TokenCell>> {
         let st = self.state();
         let Some(cell) = st.token.clone() else {
-            return Some(None);
+            return self.client_credentials().is_none().then_some(None);
         };
         let idle = st.inflight.is_none();
-        let fresh = !lock(&cell).needs_refresh(REFRESH_LEEWAY);
+        let fresh = !self.due(&lock(&cell));
         (idle && fresh).then_some(Some(cell))
     }
 
@@ -30,14 +43,15 @@ impl Service {
     /// `notify` hands its answer to the app).
     pub fn token_state(self: &Arc<Self>, notify: Option<Notify>) -> Result<TokenState> {
         let mut st = self.state();
-        let Some(cell) = st.token.clone() else {
+        let cell = st.token.clone();
+        if cell.is_none() && self.client_credentials().is_none() {
             return Ok(TokenState::Ready(None));
-        };
+        }
         if let Some(flight) = st.inflight.as_ref() {
             return Ok(TokenState::Refreshing(flight.clone()));
         }
-        if !lock(&cell).needs_refresh(REFRESH_LEEWAY) {
-            return Ok(TokenState::Ready(Some(cell)));
+        if let Some(cell) = cell.as_ref().filter(|c| !self.due(&lock(c))) {
+            return Ok(TokenState::Ready(Some(cell.clone())));
         }
         let task = runtime::spawn(self.clone().refresh(cell, notify))?;
         let flight = async move {
@@ -61,8 +75,18 @@ impl Service {
         }
     }
 
-    async fn refresh(self: Arc<Self>, cell: TokenCell, notify: Option<Notify>) -> Result<()> {
-        let data = match self.refresh_request(&cell).await {
+    /// Renews the token `cell` (none yet, for a first client credentials fetch).
+    async fn refresh(
+        self: Arc<Self>,
+        cell: Option<TokenCell>,
+        notify: Option<Notify>,
+    ) -> Result<()> {
+        let renewed = match (self.client_credentials(), &cell) {
+            (Some(grant), _) => grant.request(&self.provider).await,
+            (None, Some(cell)) => self.refresh_request(cell).await,
+            (None, None) => Err(Error::Internal("there is no token to refresh".into())),
+        };
+        let data = match renewed {
             Ok(data) => data,
             Err(e) => {
                 self.state().inflight = None;
@@ -77,12 +101,19 @@ impl Service {
         {
             // A new cell: a token handed out before keeps its values (a token is a value).
             let mut st = self.state();
-            if st.token.as_ref().is_some_and(|t| Arc::ptr_eq(t, &cell)) {
+            let unchanged = match (&st.token, &cell) {
+                (Some(now), Some(old)) => Arc::ptr_eq(now, old),
+                (now, old) => now.is_none() && old.is_none(),
+            };
+            if unchanged {
                 st.token = Some(Arc::new(Mutex::new(data)));
             }
             st.inflight = None;
         }
-        log::info!(target: "flet_auth", "token refreshed");
+        match self.client_credentials() {
+            Some(_) => log::info!(target: "flet_auth", "token fetched (client credentials)"),
+            None => log::info!(target: "flet_auth", "token refreshed"),
+        }
         hooked
     }
 

@@ -14,6 +14,7 @@ import pytest
 
 from flet_auth import (
     AuthorizationService,
+    ClientCredentialsService,
     ConfigurationError,
     OAuthError,
     OAuthProvider,
@@ -170,3 +171,30 @@ def test_a_provider_with_only_private_key_jwt_is_a_configuration_error(
 def test_the_flet_oauth_provider_keeps_client_secret_post() -> None:
     provider = OAuthProvider("id", "secret", "https://idp.invalid/a", "https://idp.invalid/t", "")
     assert provider.token_endpoint_auth_method == "client_secret_post"
+
+
+def fetch_client_credentials(upstream: MockOAuthServer, proxy: EnforcingProvider) -> None:
+    provider = OpenIDProvider(
+        upstream.client_id,
+        upstream.client_secret,
+        "http://127.0.0.1:8550/oauth_callback",
+        server_metadata_url=f"{proxy.url}/.well-known/openid-configuration",
+        issuer=upstream.url,
+    )
+    assert ClientCredentialsService(provider).get_token_sync().access_token
+
+
+def test_client_credentials_use_basic_when_the_provider_lists_it(
+    upstream: MockOAuthServer,
+) -> None:
+    for proxy in provider_announcing(upstream, ["client_secret_post", "client_secret_basic"]):
+        fetch_client_credentials(upstream, proxy)
+        assert proxy.used == ["client_secret_basic"]
+
+
+def test_client_credentials_use_post_when_the_provider_lists_only_post(
+    upstream: MockOAuthServer,
+) -> None:
+    for proxy in provider_announcing(upstream, ["client_secret_post"]):
+        fetch_client_credentials(upstream, proxy)
+        assert proxy.used == ["client_secret_post"]

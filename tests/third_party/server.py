@@ -56,12 +56,15 @@ class DjangoOAuthServer:
 
     Both clients use the authorization-code grant, skip the consent page and sign ID tokens
     with RS256. PKCE is required of the public client and verified for the confidential one
-    when sent.
+    when sent. A third, confidential client (`service_client_id`) uses the client credentials
+    grant.
     """
 
     client_id = "dot-confidential-client"
     client_secret = "dot-confidential-secret"
     public_client_id = "dot-public-client"
+    service_client_id = "dot-service-client"
+    service_client_secret = "dot-service-secret"
 
     def __init__(
         self,
@@ -215,6 +218,13 @@ class DjangoOAuthServer:
                     "client_secret": "",
                     "client_type": "public",
                     **common,
+                },
+                {
+                    "name": "service",
+                    "client_id": self.service_client_id,
+                    "client_secret": self.service_client_secret,
+                    "client_type": "confidential",
+                    "authorization_grant_type": "client-credentials",
                 },
             ],
         }

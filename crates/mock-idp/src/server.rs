@@ -229,6 +229,11 @@ impl MockServer {
         self.inner.state.last_end_session()
     }
 
+    /// The form of the last token request, without `client_secret`, or None.
+    pub fn last_token_request(&self) -> Option<BTreeMap<String, String>> {
+        self.inner.state.last_token_request()
+    }
+
     /// Requests received per endpoint (and per grant type: `token.refresh_token`, ...).
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.inner.state.counts()

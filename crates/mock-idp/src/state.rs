@@ -25,6 +25,7 @@ struct Requests {
     faults: HashMap<Endpoint, VecDeque<Fault>>,
     forgeries: VecDeque<Forgery>,
     last_end_session: Option<BTreeMap<String, String>>,
+    last_token_request: Option<BTreeMap<String, String>>,
 }
 
 pub struct MockState {
@@ -157,6 +158,14 @@ impl MockState {
         lock(&self.requests).last_end_session.clone()
     }
 
+    pub fn set_last_token_request(&self, form: BTreeMap<String, String>) {
+        lock(&self.requests).last_token_request = Some(form);
+    }
+
+    pub fn last_token_request(&self) -> Option<BTreeMap<String, String>> {
+        lock(&self.requests).last_token_request.clone()
+    }
+
     pub fn issue_code(&self, code: AuthorizationCode) -> String {
         lock(&self.grants).issue_code(code)
     }
@@ -216,18 +225,27 @@ impl MockState {
         }
     }
 
-    /// Issues an access token, a refresh token and, for an `openid` grant, an ID token (with
-    /// `nonce` when given): the token response body (RFC 6749 §5.1).
-    pub fn issue_tokens(&self, grant: Grant, nonce: Option<&str>) -> Result<Value, IdTokenError> {
+    /// Issues an access token alone (the client credentials grant, RFC 6749 §4.4.3): the
+    /// token response body and the token.
+    pub fn issue_access_token(&self, grant: &Grant) -> (Value, String) {
         let ttl = self.access_token_ttl();
         let access_token = random::url_safe(24);
         let expires = Instant::now() + Duration::from_secs(ttl.max(0).unsigned_abs());
-        let mut body = json!({
+        let body = json!({
             "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": ttl,
             "scope": grant.scope,
         });
+        lock(&self.grants).add_access_token(access_token.clone(), grant, expires);
+        (body, access_token)
+    }
+
+    /// Issues an access token, a refresh token and, for an `openid` grant, an ID token (with
+    /// `nonce` when given): the token response body (RFC 6749 §5.1).
+    pub fn issue_tokens(&self, grant: Grant, nonce: Option<&str>) -> Result<Value, IdTokenError> {
+        let ttl = self.access_token_ttl();
+        let (mut body, access_token) = self.issue_access_token(&grant);
         if grant.has_scope("openid") {
             if let Some(user) = self.user(&grant.username) {
                 body["id_token"] = self
@@ -236,7 +254,6 @@ impl MockState {
             }
         }
         let mut grants = lock(&self.grants);
-        grants.add_access_token(access_token, &grant, expires);
         if self.settings.issue_refresh_tokens {
             let refresh_token = random::url_safe(24);
             body["refresh_token"] = Value::String(refresh_token.clone());

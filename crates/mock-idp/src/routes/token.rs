@@ -1,5 +1,7 @@
 //! The token endpoint (RFC 6749 §3.2): the authorization code grant (§4.1.3, with PKCE's
-//! check, RFC 7636 §4.6) and the refresh token grant (§6), refresh tokens rotating.
+//! check, RFC 7636 §4.6), the refresh token grant (§6), refresh tokens rotating, and the
+//! client credentials grant (§4.4.2) of the confidential client. The last request's form,
+//! without the client's secret, is kept for tests (`last_token_request`).
 
 use std::sync::Arc;
 
@@ -29,6 +31,9 @@ pub async fn token(
         Ok(id) => id,
         Err(r) => return r,
     };
+    let mut seen = form.clone();
+    seen.remove("client_secret");
+    state.set_last_token_request(seen.into_iter().collect());
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let invalid_grant = |why: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
     let (grant, nonce) = match field("grant_type") {
@@ -67,11 +72,15 @@ pub async fn token(
             }
             (grant, None)
         }
+        "client_credentials" => {
+            state.count_also("token.client_credentials");
+            return client_credentials(&state, client_id, field("scope"));
+        }
         _ => {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "Use authorization_code or refresh_token",
+                "Use authorization_code, refresh_token or client_credentials",
             )
         }
     };
@@ -83,4 +92,24 @@ pub async fn token(
             &e.to_string(),
         ),
     }
+}
+
+/// §4.4: only a confidential client may use the grant; its token has no refresh token.
+fn client_credentials(state: &MockState, client_id: String, scope: &str) -> Response {
+    if client_id != state.settings.client_id {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "Only the confidential client may use client_credentials",
+        );
+    }
+    let grant = Grant {
+        grant_id: random::url_safe(16),
+        username: client_id.clone(),
+        client_id,
+        scope: scope.to_owned(),
+        auth_time: 0,
+    };
+    let (body, _) = state.issue_access_token(&grant);
+    ([(CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
