@@ -2,6 +2,7 @@
 routes, the dependencies' answers, settings from a mapping, a `starlette.config.Config` or the
 environment, bad input, the cookie, the hooks, and an unreachable store."""
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Optional
@@ -13,6 +14,7 @@ from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
 from starlette.config import Config
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -383,3 +385,38 @@ def test_an_unreachable_store_gives_503(provider: MockOAuthServer) -> None:
 
 def signed(values: dict[str, str]) -> str:
     return URLSafeTimedSerializer(SECRET, salt="flet_auth.starlette.session").dumps(values)
+
+
+HOST_WARNING = "the request's Host header"
+
+
+def host_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if HOST_WARNING in r.getMessage()]
+
+
+def test_an_unpinned_redirect_host_is_warned_about_once_at_the_first_login(
+    provider: MockOAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flet_auth")
+    app, _ = make_app(provider)
+    with TestClient(app, base_url="http://attacker.example", follow_redirects=False) as c:
+        c.get("/login/mock")
+        c.get("/login/mock")
+    [warning] = host_warnings(caplog)
+    assert "MOCK_REDIRECT_URI" in warning and "TrustedHostMiddleware" in warning
+
+
+@pytest.mark.parametrize("pin", ["redirect_uri", "trusted_hosts"])
+def test_a_pinned_redirect_host_is_not_warned_about(
+    provider: MockOAuthServer, caplog: pytest.LogCaptureFixture, pin: str
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flet_auth")
+    config = dict(mock_client(provider))
+    if pin == "redirect_uri":
+        config["MOCK_REDIRECT_URI"] = "http://testserver/login/mock/callback"
+    app, _ = make_app(provider, config=config)
+    if pin == "trusted_hosts":
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=["testserver"])
+    with TestClient(app, follow_redirects=False) as c:
+        assert c.get("/login/mock").status_code == 302
+    assert host_warnings(caplog) == []
