@@ -185,9 +185,9 @@ class FletAuth:
 
     # -- dependencies ------------------------------------------------------------------------
 
-    async def current(self, request: Request) -> Optional[Login]:
-        """`Depends(auth.current)`: the login of the request's browser, or None. Its token is
-        not refreshed until `await login.get_token()`."""
+    async def current(self, request: HTTPConnection) -> Optional[Login]:
+        """`Depends(auth.current)`: the login of the request's (or websocket's) browser, or
+        None. Its token is not refreshed until `await login.get_token()`."""
         browser = request_login(self._state, request)
         return Login(browser) if await browser.load() is not None else None
 
@@ -208,8 +208,8 @@ class FletAuth:
         return Login(browser)
 
     def _login_redirect(self, request: HTTPConnection) -> str:
-        url = request.url
-        next_url = request_path(request.scope.get("root_path", ""), url.path, url.query)
+        url = request.url  # its path has the root path in it already (ASGI, Starlette >= 0.35)
+        next_url = request_path("", url.path, url.query)
         if self._login_url is not None:
             target = self._login_url
         elif self._clients:

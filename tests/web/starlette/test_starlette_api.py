@@ -16,7 +16,7 @@ from starlette.config import Config
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from flask_apps.config import mock_client
 from flask_apps.processes import free_port
@@ -420,3 +420,22 @@ def test_a_pinned_redirect_host_is_not_warned_about(
     with TestClient(app, follow_redirects=False) as c:
         assert c.get("/login/mock").status_code == 302
     assert host_warnings(caplog) == []
+
+
+def test_an_app_mounted_under_a_path_keeps_its_routes_and_cookie_there(
+    provider: MockOAuthServer,
+) -> None:
+    inner, _ = make_app(provider)
+    outer = Starlette(routes=[Mount("/sub", app=inner)])
+    with TestClient(outer, follow_redirects=False) as c:
+        assert c.get("/sub/me").headers["location"] == "/sub/login/mock?next=%2Fsub%2Fme"
+        start = c.get("/sub/login/mock", params={"next": "/sub/me"})
+        assert "Path=/sub;" in start.headers["set-cookie"]
+        assert (
+            "redirect_uri=http%3A%2F%2Ftestserver%2Fsub%2Flogin%2Fmock%2Fcallback"
+            in (start.headers["location"])
+        )
+        redirect = provider.authorize(start.headers["location"])
+        done = c.get("/sub/login/mock/callback", params=redirect)
+        assert done.headers["location"] == "/sub/me"
+        assert c.get("/sub/me", headers=JSON).status_code == 200
