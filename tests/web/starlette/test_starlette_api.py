@@ -439,3 +439,36 @@ def test_an_app_mounted_under_a_path_keeps_its_routes_and_cookie_there(
         done = c.get("/sub/login/mock/callback", params=redirect)
         assert done.headers["location"] == "/sub/me"
         assert c.get("/sub/me", headers=JSON).status_code == 200
+
+
+def test_a_provider_that_cannot_be_reached_at_the_login_gives_502(
+    provider: MockOAuthServer,
+) -> None:
+    app, auth = make_app(provider)
+    auth.register(
+        "away",
+        client_id="id",
+        server_metadata_url=f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration",
+        allow_insecure_http=True,
+        timeout=2.0,
+    )
+    with TestClient(app, follow_redirects=False) as c:
+        answer = c.get("/login/away")
+        assert answer.status_code == 502 and "cannot be reached" in answer.text
+
+
+def test_a_refresh_the_provider_cannot_answer_gives_502_and_keeps_the_login(
+    client: TestClient, provider: MockOAuthServer
+) -> None:
+    provider.access_token_ttl = 30  # due at once (60 s leeway)
+    try:
+        log_in(client, provider)
+    finally:
+        provider.access_token_ttl = 3600
+    provider.fail("token", 503, "busy")
+    try:
+        answer = client.get("/me", headers=JSON)
+    finally:
+        provider.clear_faults()
+    assert answer.status_code == 502 and answer.json()["error"] == "temporarily_unavailable"
+    assert client.get("/me", headers=JSON).status_code == 200  # refreshed on the next request
