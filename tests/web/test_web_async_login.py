@@ -4,6 +4,7 @@ and the same records as the sync face (a Flask worker and a Starlette one share 
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
 
@@ -19,7 +20,7 @@ from flet_auth.web.async_logout import log_out_async
 from flet_auth.web.clients import WebClient
 from flet_auth.web.events import AuthEvent, Handlers
 from flet_auth.web.login_flow import CompletedLogin
-from flet_auth.web.logins import PendingLogin
+from flet_auth.web.logins import PendingLogin, StoredLogin
 from flet_auth.web.stores import AsyncMemoryStore, AsyncSQLiteStore, SQLiteStore
 from web.helpers import SECRET_KEY, login_store, mock_client
 
@@ -195,3 +196,26 @@ async def test_async_handlers_are_awaited_and_sync_ones_run_beside_the_loop() ->
         handlers.add("login", handler)
     assert await handlers.fire_async(AuthEvent("mock")) == "first answer"
     assert seen == [("plain", False), ("coroutine", True)]
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """The stdlib's thread pool, counting the calls it is given."""
+
+    submitted = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+async def test_concurrent_reads_of_another_workers_record_derive_its_key_once() -> None:
+    store = AsyncMemoryStore()
+    other_worker = async_logins(store)
+    login = StoredLogin("mock", '{"access_token":"a"}', None)
+    await other_worker.write("login-id", login)
+    executor = CountingExecutor(max_workers=8)
+    asyncio.get_running_loop().set_default_executor(executor)
+    logins = async_logins(store)  # another process: another salt
+    read = await asyncio.gather(*(logins.read("login-id") for _ in range(20)))
+    assert read == [login] * 20
+    assert executor.submitted == 1  # one PBKDF2 derivation, not one per request

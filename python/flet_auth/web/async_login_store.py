@@ -26,12 +26,25 @@ class AsyncLoginStore:
         self.codec = LoginCodec(secret_key, prefix=prefix)
         self.store = store
         self.login_ttl = login_ttl
+        self._deriving: Optional[tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = None
+
+    def _derive_lock(self) -> asyncio.Lock:
+        # One lock per event loop (a lock belongs to the loop that first waits on it).
+        loop = asyncio.get_running_loop()
+        if self._deriving is None or self._deriving[0] is not loop:
+            self._deriving = (loop, asyncio.Lock())
+        return self._deriving[1]
 
     async def _crypto(self, data: Optional[str], work: Callable[[], T]) -> T:
         """`work()` (a seal when `data` is None, else an open of `data`), off the loop when it
-        would derive a key first."""
-        if self.codec.would_derive(data):
-            return await asyncio.to_thread(work)
+        would derive a key first. Derivations take turns: of the requests that find a new
+        salt at once (a worker's first requests), one derives its key and the others then
+        use it, instead of each running PBKDF2."""
+        if not self.codec.would_derive(data):
+            return work()
+        async with self._derive_lock():
+            if self.codec.would_derive(data):
+                return await asyncio.to_thread(work)
         return work()
 
     async def _seal_login(self, login: StoredLogin) -> str:
