@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 import pytest
 
+from flask_apps.processes import RedisServer
 from flet_auth import StateMismatchError
 from flet_auth.testing import MockOAuthServer
 from flet_auth.web import session as browser_session
@@ -21,7 +22,7 @@ from flet_auth.web.clients import WebClient
 from flet_auth.web.events import AuthEvent, Handlers
 from flet_auth.web.login_flow import CompletedLogin
 from flet_auth.web.logins import PendingLogin, StoredLogin
-from flet_auth.web.stores import AsyncMemoryStore, AsyncSQLiteStore, SQLiteStore
+from flet_auth.web.stores import AsyncMemoryStore, AsyncRedisStore, AsyncSQLiteStore, SQLiteStore
 from web.helpers import SECRET_KEY, login_store, mock_client
 
 REDIRECT = "http://127.0.0.1:5000/login/mock/callback"
@@ -219,3 +220,24 @@ async def test_concurrent_reads_of_another_workers_record_derive_its_key_once() 
     read = await asyncio.gather(*(logins.read("login-id") for _ in range(20)))
     assert read == [login] * 20
     assert executor.submitted == 1  # one PBKDF2 derivation, not one per request
+
+
+async def test_tasks_of_one_process_share_one_refresh_instead_of_polling_the_lock(
+    server: MockOAuthServer, redis_server: RedisServer
+) -> None:
+    redis = redis_server.client()
+    redis.flushdb()
+    logins = async_logins(AsyncRedisStore(redis_server.url))
+    session: dict[str, Any] = {}
+    client = await logged_in(logins, server, session, expires_in=30)
+    redis.config_resetstat()
+
+    async def request() -> Optional[str]:
+        token = await AsyncBrowserLogin(logins, dict(session), {"mock": client}).get_token()
+        return token.access_token if token is not None else None
+
+    tokens = await asyncio.gather(*(request() for _ in range(20)))
+    assert len(set(tokens)) == 1 and None not in tokens
+    assert server.count("token.refresh_token") == 1
+    stats = redis.info("commandstats")
+    assert "cmdstat_exists" not in stats  # nobody waited on the store's lock

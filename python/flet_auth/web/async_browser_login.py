@@ -9,7 +9,7 @@ import flet_auth.web.session as browser_session
 from flet_auth._core import OAuthToken
 from flet_auth.user import User
 from flet_auth.web.async_login_store import AsyncLoginStore
-from flet_auth.web.async_refresh import refresh_once_async, refresh_with_engine_async
+from flet_auth.web.async_refresh import refresh_in_flight, refresh_with_engine_async
 from flet_auth.web.clients import WebClient
 from flet_auth.web.logins import StoredLogin
 
@@ -82,15 +82,17 @@ class AsyncBrowserLogin:
             return None
 
         async def refresh(fresh: StoredLogin) -> Optional[StoredLogin]:
-            new = await refresh_with_engine_async(client, self.logins, login_id, fresh)
-            if new is None:
-                await self.forget()
-            return new
+            return await refresh_with_engine_async(client, self.logins, login_id, fresh)
 
-        self.login = await refresh_once_async(
+        # Shared with this process's other requests that find the login due at once.
+        new = await refresh_in_flight(
             self.logins, login_id, lock_ttl=client.lock_ttl, refresh=refresh
         )
-        return self.login.token if self.login is not None else None
+        if new is None:
+            await self.forget()  # refused or gone: this browser is logged out
+            return None
+        self.login = new
+        return new.token
 
     async def forget(self) -> None:
         """Forgets the login: deleted from the store and dropped from the session."""

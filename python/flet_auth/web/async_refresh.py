@@ -16,7 +16,7 @@ from flet_auth.web.clients import WebClient
 from flet_auth.web.logins import StoredLogin
 from flet_auth.web.refresh import FIRST_POLL, LAST_POLL, LOCK_ROUNDS, WAIT_MARGIN
 
-__all__ = ["refresh_once_async", "refresh_with_engine_async"]
+__all__ = ["refresh_in_flight", "refresh_once_async", "refresh_with_engine_async"]
 
 logger = logging.getLogger("flet_auth.web")
 
@@ -49,6 +49,30 @@ async def refresh_once_async(
         if time.monotonic() >= deadline:
             break
     raise AuthTimeoutError("the token is being refreshed by another request that did not finish")
+
+
+_FLIGHTS: dict[tuple[int, int, str], "asyncio.Future[Optional[StoredLogin]]"] = {}
+
+
+async def refresh_in_flight(
+    logins: AsyncLoginStore,
+    login_id: str,
+    *,
+    lock_ttl: float,
+    refresh: Callable[[StoredLogin], Awaitable[Optional[StoredLogin]]],
+) -> Optional[StoredLogin]:
+    """`refresh_once_async`, joined by the other tasks of this process and event loop that
+    find the same login due meanwhile: one of them goes to the store's lock (and to the
+    provider), the others await its answer instead of each polling the store."""
+    key = (id(asyncio.get_running_loop()), id(logins), login_id)
+    flight = _FLIGHTS.get(key)
+    if flight is None:
+        flight = asyncio.ensure_future(
+            refresh_once_async(logins, login_id, lock_ttl=lock_ttl, refresh=refresh)
+        )
+        _FLIGHTS[key] = flight
+        flight.add_done_callback(lambda _: _FLIGHTS.pop(key, None))
+    return await asyncio.shield(flight)
 
 
 async def _wait_unlocked(logins: AsyncLoginStore, login_id: str, deadline: float) -> None:

@@ -25,6 +25,8 @@ class AsyncRedisStore:
 
     A client's connections belong to the event loop that opened them, so the store opens one
     client per loop (a server has one; a test client may start several one after another).
+    Its pool holds at most `max_connections`; more concurrent commands wait for one (at most
+    `socket_timeout`) instead of each opening a connection at once.
     """
 
     def __init__(
@@ -33,8 +35,11 @@ class AsyncRedisStore:
         *,
         socket_timeout: float = 5.0,
         connect_timeout: float = 2.0,
+        max_connections: int = 64,
     ) -> None:
         check_settings(url, socket_timeout, connect_timeout)
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise ConfigurationError("max_connections must be a positive number")
         try:
             import redis
             import redis.asyncio as aioredis
@@ -51,8 +56,14 @@ class AsyncRedisStore:
         options = client_options(socket_timeout, connect_timeout)
 
         def new_client() -> Any:
-            retry = Retry(ConstantBackoff(RETRY_BACKOFF), 1)
-            return aioredis.Redis.from_url(url, retry=retry, **options)
+            pool = aioredis.BlockingConnectionPool.from_url(
+                url,
+                max_connections=max_connections,
+                timeout=socket_timeout,
+                retry=Retry(ConstantBackoff(RETRY_BACKOFF), 1),
+                **options,
+            )
+            return aioredis.Redis(connection_pool=pool)
 
         try:
             new_client()  # the URL is read now, so that a bad one is a configuration error
