@@ -33,7 +33,7 @@ class UvicornApp:
 
     def start(self) -> None:
         port = free_port()
-        env = {**os.environ, **self.env, "PYTHONPATH": str(TESTS)}
+        env = {**os.environ, "PYTHONPATH": str(TESTS), **self.env}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
