@@ -1,8 +1,10 @@
 """The web benchmark of issue 15: a protected endpoint that gets a usable token on every
-request, at concurrency 50 (wrk on loopback), under uvicorn with 3 workers: flet_auth.starlette
-with the Redis store vs Authlib's Starlette client (the token in the session cookie) vs the
-same endpoint with no auth (the ceiling); then a refresh storm of 1,000 concurrent requests
-with an expired token across the 3 workers.
+request, at concurrency 50 (wrk on loopback). FastAPI under uvicorn with 3 workers:
+flet_auth.starlette with the Redis store vs Authlib's Starlette client (the token in the
+session cookie) vs the same endpoint with no auth (the ceiling); Flask under gunicorn with 3
+workers (4 threads each): flet_auth.flask vs Authlib's Flask client vs no auth. Then a
+refresh storm of 1,000 concurrent requests with an expired token across the 3 uvicorn
+workers.
 
     python benchmarks/web_bench.py [--seconds 5] [--rounds 3] [--connections 50]
 
@@ -31,10 +33,11 @@ TESTS = HERE.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
 from asgi_apps.processes import UvicornApp  # noqa: E402
-from flask_apps.processes import RedisServer  # noqa: E402
+from flask_apps.processes import GunicornApp, RedisServer  # noqa: E402
 from flet_auth.testing import MockOAuthServer  # noqa: E402
 
 KINDS = ("ours", "authlib", "none")
+FRAMEWORKS = ("fastapi", "flask")
 COOKIES = {"ours": "flet_auth", "authlib": "session", "none": ""}
 JSON_ACCEPT = {"Accept": "application/json"}
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
@@ -51,8 +54,9 @@ def settings(server: MockOAuthServer) -> dict[str, str]:
     }
 
 
-def log_in(app: UvicornApp, kind: str, server: MockOAuthServer) -> str:
-    """The `Cookie` header of a browser logged in to `app` (empty for no auth)."""
+def log_in(app: Any, kind: str, server: MockOAuthServer, cookie: str = "") -> str:
+    """The `Cookie` header of a browser logged in to `app` (empty for no auth); the login's
+    cookie is `cookie` (default: the kind's under FastAPI)."""
     if kind == "none":
         return ""
     start_path, callback_path = (
@@ -63,10 +67,11 @@ def log_in(app: UvicornApp, kind: str, server: MockOAuthServer) -> str:
         assert start.status_code in (302, 307), start.text
         done = client.get(callback_path, params=server.authorize(start.headers["location"]))
         assert done.status_code in (200, 302), done.text
-        value = client.cookies[COOKIES[kind]]
+        name = cookie or COOKIES[kind]
+        value = client.cookies[name]
         answer = client.get("/api/token", headers=JSON_ACCEPT)
         assert answer.status_code == 200, answer.text
-    return f"{COOKIES[kind]}={value}"
+    return f"{name}={value}"
 
 
 def _ms(text: str) -> float:
@@ -141,33 +146,41 @@ def main(argv: Optional[list[str]] = None) -> None:
     server.start()
     redis_server = RedisServer()
     redis_server.start()
-    apps: dict[str, UvicornApp] = {}
+    apps: dict[str, Any] = {}
     try:
-        for kind in KINDS:
-            env = {
-                **settings(server),
-                "BENCH_KIND": kind,
-                "FLET_AUTH_STORE": redis_server.url,
-                "PYTHONPATH": f"{TESTS}:{HERE}",
-            }
-            apps[kind] = UvicornApp("web_fastapi:app_with_pid", env)
-            apps[kind].start()
-        cookies = {kind: log_in(apps[kind], kind, server) for kind in KINDS}
-        for kind in KINDS:  # warm-up, not counted: every worker has read a login once
-            wrk(apps[kind].url + "/api/token", cookies[kind], 1, args.connections)
-        runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
-        for _ in range(args.rounds):  # interleaved, so that a busy moment hits every kind
+        for framework in FRAMEWORKS:
             for kind in KINDS:
-                url = apps[kind].url + "/api/token"
-                runs[kind].append(wrk(url, cookies[kind], args.seconds, args.connections))
+                env = {
+                    **settings(server),
+                    "BENCH_KIND": kind,
+                    "FLET_AUTH_STORE": redis_server.url,
+                    "PYTHONPATH": f"{TESTS}:{HERE}",
+                }
+                if framework == "fastapi":
+                    app: Any = UvicornApp("web_fastapi:app_with_pid", env)
+                else:
+                    app = GunicornApp("web_flask:app", env)
+                app.start()
+                apps[f"{framework}/{kind}"] = app
+        cookies = {
+            name: log_in(app, name.split("/")[1], server, "session" if "flask" in name else "")
+            for name, app in apps.items()
+        }
+        for name, app in apps.items():  # warm-up, not counted: every worker read a login
+            wrk(app.url + "/api/token", cookies[name], 1, args.connections)
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in apps}
+        for _ in range(args.rounds):  # interleaved, so that a busy moment hits every app
+            for name, app in apps.items():
+                url = app.url + "/api/token"
+                runs[name].append(wrk(url, cookies[name], args.seconds, args.connections))
 
         server.access_token_ttl = 63  # due 3 s after the login (60 s leeway)
-        cookie = log_in(apps["ours"], "ours", server)
+        cookie = log_in(apps["fastapi/ours"], "ours", server)
         server.access_token_ttl = 3600
         time.sleep(3.5)
         server.reset_counts()
         t0 = time.perf_counter()
-        answers = asyncio.run(storm(apps["ours"].url + "/api/token", cookie, args.storm))
+        answers = asyncio.run(storm(apps["fastapi/ours"].url + "/api/token", cookie, args.storm))
         storm_ms = (time.perf_counter() - t0) * 1000
         storm_result = {
             "requests": args.storm,
@@ -187,12 +200,12 @@ def main(argv: Optional[list[str]] = None) -> None:
         server.stop()
 
     summary = {
-        kind: {
-            "rps": median([r["rps"] for r in runs[kind]]),
-            "p50_ms": median([r["p50_ms"] for r in runs[kind]]),
-            "p99_ms": median([r["p99_ms"] for r in runs[kind]]),
+        name: {
+            "rps": median([r["rps"] for r in runs[name]]),
+            "p50_ms": median([r["p50_ms"] for r in runs[name]]),
+            "p99_ms": median([r["p99_ms"] for r in runs[name]]),
         }
-        for kind in KINDS
+        for name in runs
     }
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
