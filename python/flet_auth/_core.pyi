@@ -174,6 +174,9 @@ class SecretBox:
     def decrypt(self, encrypted_data: str) -> str:
         """Decrypts what `encrypt` (this box, another one, or the module's) and Flet's
         `flet.security` wrote with this passphrase. Raises `InvalidToken` otherwise."""
+    def would_derive(self, encrypted_data: Optional[str] = None) -> bool:
+        """Whether `encrypt()` (no argument) or `decrypt(encrypted_data)` would first derive a
+        key (about 80 ms of PBKDF2): async code runs only those calls off its event loop."""
     @property
     def derived_keys(self) -> int:
         """How many derived keys the box holds (each cost one PBKDF2 derivation)."""

@@ -112,6 +112,20 @@ impl SecretBox {
         utf8(envelope.open(&key)?)
     }
 
+    /// Whether sealing (`encrypted_data` is None) or opening `encrypted_data` would first
+    /// derive a key, so that async code runs only those calls off its event loop. Data that
+    /// cannot be parsed fails without a derivation.
+    pub fn would_derive(&self, encrypted_data: Option<&str>) -> bool {
+        let keys = self.keys();
+        let Some(data) = encrypted_data else {
+            return !matches!(keys.sealing, Some((_, _, used)) if used < MESSAGES_PER_KEY);
+        };
+        let Ok(envelope) = Envelope::parse(data) else {
+            return false;
+        };
+        Salt::try_from(envelope.salt()).is_ok_and(|salt| !keys.known.contains_key(&salt))
+    }
+
     /// How many derived keys the box holds (each cost one PBKDF2 derivation).
     pub fn derived_keys(&self) -> usize {
         self.keys().known.len()

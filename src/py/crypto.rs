@@ -93,6 +93,13 @@ impl SecretBox {
         Ok(self.0.open(encrypted_data, &WithoutGil(py))?)
     }
 
+    /// Whether `encrypt()` (no argument) or `decrypt(encrypted_data)` would first derive a
+    /// key (about 80 ms of PBKDF2): async code runs only those calls off its event loop.
+    #[pyo3(signature = (encrypted_data=None))]
+    fn would_derive(&self, encrypted_data: Option<&str>) -> bool {
+        self.0.would_derive(encrypted_data)
+    }
+
     /// How many derived keys the box holds (each cost one PBKDF2 derivation).
     #[getter]
     fn derived_keys(&self) -> usize {

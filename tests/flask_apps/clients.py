@@ -10,14 +10,19 @@ JSON = {"Accept": "application/json"}
 
 
 def get_at_once(
-    base_url: str, session: str, path: str, count: int, headers: dict[str, str]
+    base_url: str,
+    session: str,
+    path: str,
+    count: int,
+    headers: dict[str, str],
+    cookie: str = "session",
 ) -> list[httpx.Response]:
-    """`count` GETs of `path` with the `session` cookie, each on its own connection and
-    released together, so that they reach the workers at the same moment."""
+    """`count` GETs of `path` with `session` as the cookie `cookie`, each on its own
+    connection and released together, so that they reach the workers at the same moment."""
     barrier = Barrier(count)
 
     def fetch(_: int) -> httpx.Response:
-        with httpx.Client(base_url=base_url, cookies={"session": session}, timeout=30) as c:
+        with httpx.Client(base_url=base_url, cookies={cookie: session}, timeout=30) as c:
             barrier.wait(timeout=10)
             return c.get(path, headers=headers)
 

@@ -171,6 +171,19 @@ def test_secret_box_reads_other_boxes_the_module_and_flet_once_per_salt() -> Non
     assert flet_security.decrypt(encrypt_fernet("back", KEY), KEY) == "back"
 
 
+def test_secret_box_tells_which_calls_would_derive_a_key() -> None:
+    box, other = SecretBox(KEY), SecretBox(KEY)
+    assert box.would_derive()
+    own = box.encrypt("own")
+    assert not box.would_derive() and not box.would_derive(own)
+    foreign = other.encrypt("from another worker")
+    assert box.would_derive(foreign)
+    box.decrypt(foreign)
+    assert not box.would_derive(foreign)
+    assert not box.would_derive("not an envelope")  # it fails without deriving
+    assert box.derived_keys == 2
+
+
 @pytest.mark.parametrize(
     "damage",
     [

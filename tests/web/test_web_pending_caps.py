@@ -15,11 +15,12 @@ from flask import Flask
 from flask_apps.config import mock_client
 from flet_auth.flask import FletAuth
 from flet_auth.testing import MockOAuthServer
+from flet_auth.web.async_login_store import AsyncLoginStore
 from flet_auth.web.errors import TooManyLoginsError
-from flet_auth.web.login_store import PENDING_PER_BROWSER
 from flet_auth.web.logins import PendingLogin
-from flet_auth.web.stores import SQLiteStore, TokenStore
-from web.helpers import login_store
+from flet_auth.web.pending_caps import PENDING_PER_BROWSER
+from flet_auth.web.stores import AsyncTokenStore, SQLiteStore, TokenStore
+from web.helpers import SECRET_KEY, login_store
 
 
 def pending() -> PendingLogin:
@@ -80,6 +81,31 @@ def test_a_store_without_incr_warns_that_only_the_browser_cap_applies(
     for i in range(3):
         logins.put_pending(f"browser-{i}", "state", pending())
     assert logins.pop_pending("browser-2", "state") is not None
+
+
+def async_logins(store: AsyncTokenStore, **kwargs: int) -> AsyncLoginStore:
+    return AsyncLoginStore(store, SECRET_KEY, prefix="flet_auth:", login_ttl=3600.0, **kwargs)
+
+
+async def test_an_async_store_keeps_only_a_browsers_newest_pending_logins(
+    async_store: AsyncTokenStore,
+) -> None:
+    logins = async_logins(async_store)
+    states = [f"state-{i}" for i in range(PENDING_PER_BROWSER + 2)]
+    for state in states:
+        await logins.put_pending("browser", state, pending())
+    kept = [s for s in states if await logins.pop_pending("browser", s) is not None]
+    assert kept == states[2:]
+
+
+async def test_an_async_store_refuses_logins_beyond_the_overall_cap(
+    async_store: AsyncTokenStore,
+) -> None:
+    logins = async_logins(async_store, max_pending_logins=3)
+    for i in range(3):
+        await logins.put_pending(f"browser-{i}", "state", pending())
+    with pytest.raises(TooManyLoginsError):
+        await logins.put_pending("browser-3", "state", pending())
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,11 @@ into its own responses. Each module is one concept:
 - `events`: `AuthEvent` and the app's handlers; `errors`: `StoreUnavailableError` and the
   answer to each failure; `pages`: the HTML error page.
 
+Async apps (`flet_auth.starlette`) use the async twins, which share the sync modules' rules
+and make the same store calls with `await`: `stores` (`AsyncTokenStore`, `AsyncRedisStore`,
+`AsyncSQLiteStore`, `AsyncMemoryStore`, `OffLoopStore`), `async_login_store`,
+`async_login_flow`, `async_browser_login`, `async_refresh` and `async_logout`.
+
 Protocol rules are the engine's: `OAuthToken.needs_refresh()` / `is_usable()`, `LOGIN_TTL`,
 `restore_login()` and `check_authorization_response()`.
 """

@@ -3,8 +3,8 @@ the app's config as Authlib does, the provider built from them, and the services
 with it. A framework layer subclasses it and gives it a `ClientContext`."""
 
 import copy
-from collections.abc import Container, Mapping, MutableMapping
-from typing import Any, Callable, Optional, Protocol
+from collections.abc import Awaitable, Container, Mapping, MutableMapping
+from typing import Any, Callable, Optional, Protocol, Union
 
 from flet_auth._core import ConfigurationError, OAuthToken
 from flet_auth.authorization_service import AuthorizationService
@@ -13,8 +13,8 @@ from flet_auth.web.provider_settings import SETTINGS, ProviderSettings
 
 __all__ = ["ClientContext", "TokenUpdate", "WebClient", "check_registration"]
 
-TokenUpdate = Callable[[OAuthToken], None]
-"""A hook that receives every new token of a service (to store it)."""
+TokenUpdate = Callable[[OAuthToken], Union[Awaitable[None], None]]
+"""A hook, sync or async, that receives every new token of a service (to store it)."""
 
 
 class ClientContext(Protocol):

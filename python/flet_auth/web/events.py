@@ -1,6 +1,8 @@
 """Login and logout events and the handlers an app registers for them (`on_login`,
 `on_logout`)."""
 
+import asyncio
+import inspect
 from typing import Any, Callable, Optional, TypeVar
 
 from flet_auth._core import AuthError, OAuthError
@@ -71,6 +73,21 @@ class Handlers:
         answer = None
         for handler in self._handlers[event.name]:
             result = handler(event)
+            if result is not None and answer is None:
+                answer = result
+        return answer
+
+    async def fire_async(self, event: AuthEvent) -> Any:
+        """`fire` for async apps: a coroutine handler is awaited on the loop, a plain one runs
+        in a worker thread (it may block); the first answer that is not None is returned."""
+        answer = None
+        for handler in self._handlers[event.name]:
+            if inspect.iscoroutinefunction(handler):
+                result = await handler(event)
+            else:
+                result = await asyncio.to_thread(handler, event)
+                if inspect.isawaitable(result):
+                    result = await result
             if result is not None and answer is None:
                 answer = result
         return answer

@@ -24,7 +24,9 @@ __all__ = [
     "check_login_request",
     "check_pending",
     "complete_login",
+    "found_pending",
     "keep_login",
+    "redirect_state",
     "start_login",
     "take_pending",
 ]
@@ -75,23 +77,34 @@ def start_login(
     return url
 
 
-def take_pending(
-    logins: LoginStore, session: browser_session.Session, query: Mapping[str, str]
-) -> tuple[PendingLogin, str]:
-    """Takes (once) the login in progress that the redirect's `state` names for this
-    browser; returns it and the state. A `StateMismatchError` when there is none."""
+def redirect_state(session: browser_session.Session, query: Mapping[str, str]) -> tuple[str, str]:
+    """The browser's id and the `state` of a redirect back; a `StateMismatchError` when the
+    redirect has no state or this browser started no login."""
     state = query.get("state", "")
     if not state:
         raise StateMismatchError("the redirect carries no state")
     browser = browser_session.browser_id(session)
     if browser is None:
         raise StateMismatchError("no login was started in this browser session")
-    pending = logins.pop_pending(browser, state)
+    return browser, state
+
+
+def found_pending(pending: Optional[PendingLogin]) -> PendingLogin:
+    """The login in progress a redirect's state named; a `StateMismatchError` when none."""
     if pending is None:
         raise StateMismatchError(
             "the state is unknown, already used, expired or from another browser session"
         )
-    return pending, state
+    return pending
+
+
+def take_pending(
+    logins: LoginStore, session: browser_session.Session, query: Mapping[str, str]
+) -> tuple[PendingLogin, str]:
+    """Takes (once) the login in progress that the redirect's `state` names for this
+    browser; returns it and the state. A `StateMismatchError` when there is none."""
+    browser, state = redirect_state(session, query)
+    return found_pending(logins.pop_pending(browser, state)), state
 
 
 def check_pending(pending: PendingLogin, client: str) -> str:

@@ -17,14 +17,21 @@ from flet_auth.web.clients import WebClient
 from flet_auth.web.login_store import LoginStore
 from flet_auth.web.logins import StoredLogin
 
-__all__ = ["LOCK_ROUNDS", "refresh_once", "refresh_with_engine"]
+__all__ = [
+    "FIRST_POLL",
+    "LAST_POLL",
+    "LOCK_ROUNDS",
+    "WAIT_MARGIN",
+    "refresh_once",
+    "refresh_with_engine",
+]
 
 logger = logging.getLogger("flet_auth.web")
 
 LOCK_ROUNDS = 8
 """How many times a request tries to take the lock before it gives up."""
-_WAIT_MARGIN = 5.0  # seconds a waiter waits beyond the lock's own lifetime
-_FIRST_POLL, _LAST_POLL = 0.01, 0.1  # seconds between looks at the lock, doubling
+WAIT_MARGIN = 5.0  # seconds a waiter waits beyond the lock's own lifetime
+FIRST_POLL, LAST_POLL = 0.01, 0.1  # seconds between looks at the lock, doubling
 
 
 def refresh_once(
@@ -43,7 +50,7 @@ def refresh_once(
     holder does not finish in time.
     """
     owner = secrets.token_hex(16)
-    deadline = time.monotonic() + lock_ttl + _WAIT_MARGIN
+    deadline = time.monotonic() + lock_ttl + WAIT_MARGIN
     for _ in range(LOCK_ROUNDS):
         if logins.acquire(login_id, owner, lock_ttl):
             try:
@@ -63,10 +70,10 @@ def refresh_once(
 
 
 def _wait_unlocked(logins: LoginStore, login_id: str, deadline: float) -> None:
-    delay = _FIRST_POLL
+    delay = FIRST_POLL
     while time.monotonic() < deadline and logins.locked(login_id):
         time.sleep(delay)
-        delay = min(delay * 2, _LAST_POLL)
+        delay = min(delay * 2, LAST_POLL)
 
 
 def refresh_with_engine(

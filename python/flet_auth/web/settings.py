@@ -3,13 +3,24 @@
 `FLET_AUTH_MAX_PENDING_LOGINS`."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Optional
 
 from flet_auth._core import ConfigurationError
-from flet_auth.web.login_store import DEFAULT_MAX_PENDING_LOGINS, LoginStore
-from flet_auth.web.stores.url import store_from_setting
+from flet_auth.web.async_login_store import AsyncLoginStore
+from flet_auth.web.login_store import LoginStore
+from flet_auth.web.pending_caps import DEFAULT_MAX_PENDING_LOGINS
+from flet_auth.web.stores.url import async_store_from_setting, store_from_setting
 
-__all__ = ["DEFAULT_KEY_PREFIX", "DEFAULT_LOGIN_TTL", "open_logins", "secret_key"]
+__all__ = [
+    "DEFAULT_KEY_PREFIX",
+    "DEFAULT_LOGIN_TTL",
+    "key_prefix",
+    "login_ttl",
+    "max_pending_logins",
+    "open_async_logins",
+    "open_logins",
+    "secret_key",
+]
 
 DEFAULT_LOGIN_TTL = 30 * 24 * 3600.0
 """Seconds a login is kept in the store after its last write (`FLET_AUTH_LOGIN_TTL`)."""
@@ -29,20 +40,55 @@ def secret_key(config: Mapping[str, Any]) -> str:
     return key
 
 
-def open_logins(config: Mapping[str, Any], store: object, default_path: str) -> LoginStore:
-    """The app's `LoginStore`: in `store` (a store object or URL; None: `FLET_AUTH_STORE`,
-    else a SQLite file at `default_path`), with the key and lifetimes of `config`."""
+def login_ttl(config: Mapping[str, Any]) -> float:
+    """`FLET_AUTH_LOGIN_TTL`: seconds a login is kept after its last write."""
     ttl = config.get("FLET_AUTH_LOGIN_TTL", DEFAULT_LOGIN_TTL)
     if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or ttl <= 0:
         raise ConfigurationError("FLET_AUTH_LOGIN_TTL must be a positive number of seconds")
+    return float(ttl)
+
+
+def max_pending_logins(config: Mapping[str, Any]) -> int:
+    """`FLET_AUTH_MAX_PENDING_LOGINS`: the logins that may begin per `LOGIN_TTL` window."""
     cap = config.get("FLET_AUTH_MAX_PENDING_LOGINS", DEFAULT_MAX_PENDING_LOGINS)
     if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
         raise ConfigurationError("FLET_AUTH_MAX_PENDING_LOGINS must be a positive integer")
+    return cap
+
+
+def key_prefix(config: Mapping[str, Any]) -> str:
+    """`FLET_AUTH_KEY_PREFIX`: what every store key starts with."""
+    return str(config.get("FLET_AUTH_KEY_PREFIX", DEFAULT_KEY_PREFIX))
+
+
+def open_logins(config: Mapping[str, Any], store: object, default_path: str) -> LoginStore:
+    """The app's `LoginStore`: in `store` (a store object or URL; None: `FLET_AUTH_STORE`,
+    else a SQLite file at `default_path`), with the key and lifetimes of `config`."""
+    ttl = login_ttl(config)
+    cap = max_pending_logins(config)
     setting = store if store is not None else config.get("FLET_AUTH_STORE")
     return LoginStore(
         store_from_setting(setting, default_path),
         secret_key(config),
-        prefix=str(config.get("FLET_AUTH_KEY_PREFIX", DEFAULT_KEY_PREFIX)),
-        login_ttl=float(ttl),
+        prefix=key_prefix(config),
+        login_ttl=ttl,
+        max_pending_logins=cap,
+    )
+
+
+def open_async_logins(
+    config: Mapping[str, Any], store: object, default_path: str, key: Optional[str] = None
+) -> AsyncLoginStore:
+    """`open_logins` for async apps: the `AsyncLoginStore` in `store` (an async or sync store
+    object, a URL; None: `FLET_AUTH_STORE`, else SQLite at `default_path`), encrypted with
+    `key` (default: the config's secret key)."""
+    ttl = login_ttl(config)
+    cap = max_pending_logins(config)
+    setting = store if store is not None else config.get("FLET_AUTH_STORE")
+    return AsyncLoginStore(
+        async_store_from_setting(setting, default_path),
+        key or secret_key(config),
+        prefix=key_prefix(config),
+        login_ttl=ttl,
         max_pending_logins=cap,
     )

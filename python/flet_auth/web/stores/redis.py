@@ -6,7 +6,19 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from flet_auth._core import ConfigurationError
 from flet_auth.web.errors import StoreUnavailableError
 
-__all__ = ["INCR_SCRIPT", "RELEASE_SCRIPT", "RedisStore", "millis", "redacted"]
+__all__ = [
+    "INCR_SCRIPT",
+    "MISSING_PACKAGE",
+    "RELEASE_SCRIPT",
+    "RETRY_BACKOFF",
+    "RedisStore",
+    "bad_url",
+    "check_settings",
+    "client_options",
+    "millis",
+    "redacted",
+    "unavailable",
+]
 
 
 class _RedisClient(Protocol):
@@ -23,6 +35,9 @@ RELEASE_SCRIPT = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 )
 """Deletes a lock only while it still holds this owner's value (compare-and-delete)."""
+RETRY_BACKOFF = 0.05
+"""Seconds before the one retry of a failed command."""
+MISSING_PACKAGE = "the Redis store needs the redis package: pip install redis"
 
 INCR_SCRIPT = (
     "local n = redis.call('incr', KEYS[1]) "
@@ -46,39 +61,30 @@ class RedisStore:
         socket_timeout: float = 5.0,
         connect_timeout: float = 2.0,
     ) -> None:
-        if not url:
-            raise ConfigurationError("the Redis store needs a URL")
-        if not socket_timeout > 0 or not connect_timeout > 0:
-            raise ConfigurationError("timeouts must be positive numbers of seconds")
+        check_settings(url, socket_timeout, connect_timeout)
         try:
             import redis
             from redis.backoff import ConstantBackoff
             from redis.retry import Retry
         except ImportError:
-            raise ConfigurationError(
-                "the Redis store needs the redis package: pip install redis"
-            ) from None
+            raise ConfigurationError(MISSING_PACKAGE) from None
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._display = redacted(url)
         try:
             client: Any = redis.Redis.from_url(
                 url,
-                socket_timeout=socket_timeout,
-                socket_connect_timeout=connect_timeout,
-                retry=Retry(ConstantBackoff(0.05), 1),
-                decode_responses=True,
+                retry=Retry(ConstantBackoff(RETRY_BACKOFF), 1),
+                **client_options(socket_timeout, connect_timeout),
             )
         except ValueError as e:
-            raise ConfigurationError(f"bad Redis URL {self._display!r}: {e}") from None
+            raise bad_url(self._display, e) from None
         self._client: _RedisClient = client
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         try:
             return getattr(self._client, name)(*args, **kwargs)
         except self._errors as e:
-            raise StoreUnavailableError(
-                f"the Redis store {self._display} failed ({type(e).__name__})"
-            ) from e
+            raise unavailable(self._display, e) from e
 
     def get(self, key: str) -> Optional[str]:
         """The value of `key`, or None when it is absent or expired."""
@@ -116,6 +122,33 @@ class RedisStore:
 
     def __repr__(self) -> str:
         return f"RedisStore({self._display!r})"
+
+
+def check_settings(url: str, socket_timeout: float, connect_timeout: float) -> None:
+    """Refuses an empty URL and timeouts that are not positive, with a `ConfigurationError`."""
+    if not url:
+        raise ConfigurationError("the Redis store needs a URL")
+    if not socket_timeout > 0 or not connect_timeout > 0:
+        raise ConfigurationError("timeouts must be positive numbers of seconds")
+
+
+def client_options(socket_timeout: float, connect_timeout: float) -> dict[str, Any]:
+    """The options of a redis-py client (sync or async) of a store: timeouts, text replies."""
+    return {
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": connect_timeout,
+        "decode_responses": True,
+    }
+
+
+def bad_url(display: str, e: Exception) -> ConfigurationError:
+    """The error of a URL that redis-py cannot read (`display` is the redacted URL)."""
+    return ConfigurationError(f"bad Redis URL {display!r}: {e}")
+
+
+def unavailable(display: str, e: BaseException) -> StoreUnavailableError:
+    """The error of a command that failed (the redacted URL and the error's type only)."""
+    return StoreUnavailableError(f"the Redis store {display} failed ({type(e).__name__})")
 
 
 def millis(seconds: float) -> int:

@@ -1,4 +1,5 @@
-"""`SQLiteStore`: a `TokenStore` in one SQLite file, for the workers of one machine."""
+"""`SQLiteStore`: a `TokenStore` in one SQLite file, for the workers of one machine, and
+`AsyncSQLiteStore`, the same store run off the event loop."""
 
 import contextlib
 import os
@@ -11,8 +12,9 @@ from typing import Any, Optional, Union
 
 from flet_auth._core import ConfigurationError
 from flet_auth.web.errors import StoreUnavailableError
+from flet_auth.web.stores.off_loop import OffLoopStore
 
-__all__ = ["SQLiteStore"]
+__all__ = ["AsyncSQLiteStore", "SQLiteStore"]
 
 
 class SQLiteStore:
@@ -175,3 +177,11 @@ class SQLiteStore:
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
+
+
+class AsyncSQLiteStore(OffLoopStore):
+    """`SQLiteStore` as an `AsyncTokenStore`: the same file and rules, each call run in a
+    worker thread (`store.sync` is the `SQLiteStore`)."""
+
+    def __init__(self, path: Union[str, "os.PathLike[str]"], *, timeout: float = 5.0) -> None:
+        super().__init__(SQLiteStore(path, timeout=timeout))

@@ -1,0 +1,79 @@
+"""The section of BENCHMARKS.md for the web benchmark (web_bench.py), from web_results.json."""
+
+from typing import Any
+
+__all__ = ["render_web"]
+
+LABELS = {
+    "fastapi/ours": "FastAPI: flet_auth.starlette, Redis store",
+    "fastapi/authlib": "FastAPI: Authlib's Starlette client (token in the session cookie)",
+    "fastapi/none": "FastAPI: no auth (the ceiling)",
+    "flask/ours": "Flask: flet_auth.flask, Redis store",
+    "flask/authlib": "Flask: Authlib's Flask client (token in the session cookie)",
+    "flask/none": "Flask: no auth (the ceiling)",
+}
+SERVERS = {"fastapi": "uvicorn --workers 3", "flask": "gunicorn, 3 workers x 4 threads"}
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def _targets(framework: str, s: dict[str, Any]) -> list[str]:
+    ours, authlib, none = (s[f"{framework}/{k}"] for k in ("ours", "authlib", "none"))
+    name = f"{framework} ({SERVERS[framework]})"
+    return [
+        f"| {name}: req/s vs Authlib | >= 1.0x | {ours['rps']:.0f} vs {authlib['rps']:.0f}/s"
+        f" = {ours['rps'] / authlib['rps']:.2f}x | {_verdict(ours['rps'] >= authlib['rps'])} |",
+        f"| {name}: req/s vs no auth | >= 80% | {ours['rps']:.0f} vs {none['rps']:.0f}/s = "
+        f"{ours['rps'] / none['rps']:.0%} | {_verdict(ours['rps'] >= 0.8 * none['rps'])} |",
+        f"| {name}: p99 below Authlib's p50 | p99 < p50 | {ours['p99_ms']:.1f} vs "
+        f"{authlib['p50_ms']:.1f} ms | {_verdict(ours['p99_ms'] < authlib['p50_ms'])} |",
+    ]
+
+
+def render_web(results: dict[str, Any]) -> str:
+    """Markdown: the targets of issue 15, the table of the apps, the storm."""
+    s = results["summary"]
+    storm = results["storm"]
+    args = results["args"]
+    frameworks = [f for f in SERVERS if f"{f}/ours" in s]
+    rows = ["| Target | Goal | Measured | |", "|---|---|---|---|"]
+    for framework in frameworks:
+        rows += _targets(framework, s)
+    rows += [
+        f"| Refresh storm, {storm['requests']} requests, 3 uvicorn workers: refresh requests "
+        f"| exactly 1 | {storm['refresh_requests']} | {_verdict(storm['refresh_requests'] == 1)} |",
+        f"| ... all answered 200 | all | {storm['ok']} of {storm['requests']} "
+        f"({storm['statuses']}), {storm['workers']} workers, {storm['ms'] / 1000:.1f} s | "
+        f"{_verdict(storm['ok'] == storm['requests'])} |",
+    ]
+    table = [
+        "| App | req/s | p50 ms | p99 ms | vs Authlib | vs no auth |",
+        "|---|---|---|---|---|---|",
+    ]
+    for framework in frameworks:
+        authlib, none = s[f"{framework}/authlib"], s[f"{framework}/none"]
+        for kind in ("ours", "authlib", "none"):
+            row = s[f"{framework}/{kind}"]
+            table.append(
+                f"| {LABELS[f'{framework}/{kind}']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
+                f"{row['p99_ms']:.1f} | {row['rps'] / authlib['rps']:.2f}x | "
+                f"{row['rps'] / none['rps']:.0%} |"
+            )
+    return "".join(
+        [
+            "\n## Web logins: FastAPI and Flask with 3 workers (issue 15)\n\n",
+            f"`python benchmarks/web_bench.py` ({results['date']}; load average "
+            f"{results.get('load_average_at_start', 0):.1f} on 2 cores at the start: the "
+            "machine was shared). A protected endpoint that gets a usable token on every "
+            f"request, wrk with {args['connections']} connections for {args['seconds']} s, "
+            f"{args['rounds']} interleaved rounds after a warm-up, medians. Ours reads the "
+            "login from Redis on every request (one round trip); Authlib reads the token from "
+            "the signed session cookie (no I/O), like the ceiling.\n\n",
+            "\n".join(rows),
+            "\n\n",
+            "\n".join(table),
+            "\n",
+        ]
+    )
