@@ -238,6 +238,8 @@ class MockServerCore:
         redirect_uris: Optional[list[str]] = None,
         id_token_alg: str = "RS256",
         issuer: Optional[str] = None,
+        device_interval: float = 5.0,
+        device_expires_in: int = 600,
     ) -> MockServerCore: ...
     @property
     def issuer(self) -> str:
@@ -280,6 +282,14 @@ class MockServerCore:
     ) -> dict[str, str]:
         """Follows an authorization URL as `user` would in a browser, approving (or denying) it,
         and returns the query of the redirect: `code` and `state`, or `error`."""
+    def approve_device(self, user_code: str, user: Optional[str] = None) -> None:
+        """The user `user` (the first user when None) approves the device login of `user_code`,
+        as on the verification page; raises `ConfigurationError` when no login waits for it."""
+    def deny_device(self, user_code: str) -> None:
+        """The user denies the device login of `user_code`."""
+    def slow_down_device(self, times: int = 1) -> None:
+        """Answers `slow_down` to the next `times` device polls, each adding 5 s to the interval
+        the provider then expects: a client that polls sooner gets `slow_down` again."""
     def fail(
         self,
         endpoint: str,

@@ -10,6 +10,7 @@ use flet_auth_primitives::{random, time};
 use serde_json::{json, Value};
 
 use crate::config::Settings;
+use crate::device::{approved_by, Decision, DeviceCodes, DevicePoll};
 use crate::error::IdTokenError;
 use crate::faults::{Endpoint, Fault};
 use crate::forgery::Forgery;
@@ -25,6 +26,8 @@ struct Requests {
     faults: HashMap<Endpoint, VecDeque<Fault>>,
     forgeries: VecDeque<Forgery>,
     last_end_session: Option<BTreeMap<String, String>>,
+    /// Device polls to answer `slow_down` whatever their timing.
+    slow_downs: usize,
 }
 
 pub struct MockState {
@@ -32,6 +35,7 @@ pub struct MockState {
     access_token_ttl: AtomicI64,
     keys: Mutex<KeyRing>,
     grants: Mutex<Grants>,
+    devices: Mutex<DeviceCodes>,
     requests: Mutex<Requests>,
     /// `http://127.0.0.1:PORT`, once the server is bound.
     base_url: Mutex<Option<String>>,
@@ -48,6 +52,7 @@ impl MockState {
             settings,
             keys: Mutex::new(keys),
             grants: Mutex::new(Grants::default()),
+            devices: Mutex::new(DeviceCodes::default()),
             requests: Mutex::new(Requests::default()),
             base_url: Mutex::new(None),
         }
@@ -144,6 +149,7 @@ impl MockState {
         let mut requests = lock(&self.requests);
         requests.faults.clear();
         requests.forgeries.clear();
+        requests.slow_downs = 0;
     }
 
     pub fn set_last_end_session(&self, query: BTreeMap<String, String>) {
@@ -164,6 +170,34 @@ impl MockState {
 
     pub fn take_refresh_token(&self, token: &str) -> Option<Grant> {
         lock(&self.grants).take_refresh_token(token)
+    }
+
+    /// RFC 8628 §3.2: a device code and a user code for `client_id`.
+    pub fn issue_device_code(&self, client_id: String, scope: String) -> (String, String) {
+        let s = &self.settings;
+        lock(&self.devices).issue(client_id, scope, s.device_code_ttl, s.device_interval)
+    }
+
+    /// The user `username` approves (or, `None`, denies) the device login of `user_code`;
+    /// false when no login waits for that code.
+    pub fn decide_device(&self, user_code: &str, username: Option<&str>) -> bool {
+        let decision = username.map_or(Decision::Denied, approved_by);
+        lock(&self.devices).decide(user_code, decision)
+    }
+
+    /// Answers `slow_down` to the next `times` device polls.
+    pub fn add_slow_downs(&self, times: usize) {
+        lock(&self.requests).slow_downs += times;
+    }
+
+    /// RFC 8628 §3.5: what a poll with `device_code` gets.
+    pub fn poll_device(&self, device_code: &str, client_id: &str) -> DevicePoll {
+        lock(&self.devices).poll(device_code, client_id, || {
+            let mut requests = lock(&self.requests);
+            let queued = requests.slow_downs > 0;
+            requests.slow_downs = requests.slow_downs.saturating_sub(1);
+            queued
+        })
     }
 
     /// The user behind a bearer token that is known and not expired.

@@ -1,5 +1,6 @@
 //! The token endpoint (RFC 6749 §3.2): the authorization code grant (§4.1.3, with PKCE's
-//! check, RFC 7636 §4.6) and the refresh token grant (§6), refresh tokens rotating.
+//! check, RFC 7636 §4.6), the refresh token grant (§6), refresh tokens rotating, and the
+//! device access token request (RFC 8628 §3.4, §3.5).
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use flet_auth_primitives::rfc7636;
 
 use super::client_auth::authenticate_client;
 use super::shared::{fault, oauth_error, Params};
+use crate::device::{DevicePoll, DEVICE_CODE_GRANT};
 use crate::faults::Endpoint;
 use crate::grants::{Grant, CODE_TTL};
 use crate::state::MockState;
@@ -67,11 +69,18 @@ pub async fn token(
             }
             (grant, None)
         }
+        DEVICE_CODE_GRANT => {
+            state.count_also("token.device_code");
+            match device_grant(&state, field("device_code"), &client_id) {
+                Ok(grant) => (grant, None),
+                Err(r) => return r,
+            }
+        }
         _ => {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "Use authorization_code or refresh_token",
+                "Use authorization_code, refresh_token or the device code",
             )
         }
     };
@@ -83,4 +92,22 @@ pub async fn token(
             &e.to_string(),
         ),
     }
+}
+
+/// RFC 8628 §3.5: the grant of an approved device code, or the error that tells the client
+/// to keep waiting, slow down or stop (counted as `token.<error>`).
+fn device_grant(state: &MockState, device_code: &str, client_id: &str) -> Result<Grant, Response> {
+    let (error, description) = match state.poll_device(device_code, client_id) {
+        DevicePoll::Approved(grant) => return Ok(grant),
+        DevicePoll::Pending => ("authorization_pending", "The user has not decided yet"),
+        DevicePoll::SlowDown => ("slow_down", "Poll less often: the interval is 5 s longer"),
+        DevicePoll::Denied => ("access_denied", "The user denied the request"),
+        DevicePoll::Expired => ("expired_token", "The device code expired"),
+        DevicePoll::Unknown => (
+            "invalid_grant",
+            "The device code is unknown or was already used",
+        ),
+    };
+    state.count_also(&format!("token.{error}"));
+    Err(oauth_error(StatusCode::BAD_REQUEST, error, description))
 }
