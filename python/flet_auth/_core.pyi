@@ -11,6 +11,7 @@ __all__ = [
     "REFRESH_LEEWAY",
     "AuthError",
     "ConfigurationError",
+    "DeviceAuthorizationResponse",
     "HTTPStatusError",
     "IDTokenError",
     "InsecureTransportError",
@@ -218,6 +219,30 @@ class ServiceCore:
         the current token."""
     def _fetch_json(self, url: str) -> Awaitable[Any]: ...
     def _fetch_json_sync(self, url: str) -> Any: ...
+    def _start_device_login(self) -> Awaitable[DeviceAuthorizationResponse]:
+        """Starts a device login (RFC 8628 §3.1) for the service's scope: an awaitable of the
+        provider's codes, whose `_wait` polls for the token."""
+    def _start_device_login_sync(self) -> DeviceAuthorizationResponse: ...
+
+@final
+class DeviceAuthorizationResponse:
+    """The codes of a device login and the service it logs in."""
+
+    @property
+    def user_code(self) -> str: ...
+    @property
+    def verification_uri(self) -> str: ...
+    @property
+    def verification_uri_complete(self) -> Optional[str]: ...
+    @property
+    def expires_in(self) -> int: ...
+    @property
+    def interval(self) -> float:
+        """Seconds between polls: the provider's (5 by default), 5 more after each `slow_down`."""
+    def _wait(self, user_endpoint: Optional[str] = None) -> Awaitable[tuple[OAuthToken, Any]]:
+        """Polls until the user decides (an awaitable of `(token, user)`); with `user_endpoint`,
+        also GETs the user's JSON there. Cancelling it stops the polling."""
+    def _wait_sync(self, user_endpoint: Optional[str] = None) -> tuple[OAuthToken, Any]: ...
 
 @disjoint_base
 class MockServerCore:

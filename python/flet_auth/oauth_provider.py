@@ -31,8 +31,9 @@ class OAuthProvider:
 
     Keyword-only settings: `pkce` (fresh PKCE S256 per login unless `code_challenge` /
     `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
-    `client_secret_basic` or `none`), `timeout` (seconds per request) and `allow_insecure_http`
-    (plain HTTP off loopback).
+    `client_secret_basic` or `none`), `timeout` (seconds per request), `allow_insecure_http`
+    (plain HTTP off loopback) and `device_authorization_endpoint` (RFC 8628, for
+    `start_device_login`).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -61,6 +62,7 @@ class OAuthProvider:
         token_endpoint_auth_method: str = "client_secret_post",
         timeout: float = 30.0,
         allow_insecure_http: bool = False,
+        device_authorization_endpoint: Optional[str] = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -82,6 +84,7 @@ class OAuthProvider:
         self.token_endpoint_auth_method = token_endpoint_auth_method
         self.timeout = timeout
         self.allow_insecure_http = allow_insecure_http
+        self.device_authorization_endpoint = device_authorization_endpoint
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

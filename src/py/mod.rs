@@ -3,6 +3,7 @@
 
 pub mod bridge;
 mod crypto;
+mod device;
 pub mod errors;
 mod hooks;
 pub mod json;
@@ -36,6 +37,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<token::OAuthToken>()?;
     m.add_class::<service::ServiceCore>()?;
+    m.add_class::<device::DeviceAuthorizationResponse>()?;
     m.add_class::<loopback::LoopbackListener>()?;
     m.add_class::<crypto::SecretBox>()?;
     m.add_class::<mock_server::MockServerCore>()?;

@@ -78,6 +78,7 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         allow_insecure_http: flag("allow_insecure_http", false)?,
         revocation_endpoint: text(provider, "revocation_endpoint")?,
         end_session_endpoint: text(provider, "end_session_endpoint")?,
+        device_authorization_endpoint: text(provider, "device_authorization_endpoint")?,
         oidc,
     };
     Ok(ProviderConfig::new(settings)?)

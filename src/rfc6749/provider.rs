@@ -29,6 +29,8 @@ pub struct ProviderConfig {
     pub allow_insecure_http: bool,
     pub revocation_endpoint: Option<Url>,
     pub end_session_endpoint: Option<Url>,
+    /// RFC 8628 §3.1, for device logins.
+    pub device_authorization_endpoint: Option<Url>,
     /// Set for OpenID Connect providers (those that publish a `jwks_uri`).
     pub oidc: Option<OidcConfig>,
 }
@@ -59,6 +61,7 @@ pub struct ProviderSettings {
     pub allow_insecure_http: bool,
     pub revocation_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
+    pub device_authorization_endpoint: Option<String>,
     /// `(issuer, jwks_uri, id_token_signing_alg_values_supported)` of an OpenID provider.
     pub oidc: Option<(String, String, Vec<String>)>,
 }
@@ -100,6 +103,10 @@ impl ProviderConfig {
             allow_insecure_http: insecure,
             revocation_endpoint: optional("revocation_endpoint", s.revocation_endpoint)?,
             end_session_endpoint: optional("end_session_endpoint", s.end_session_endpoint)?,
+            device_authorization_endpoint: optional(
+                "device_authorization_endpoint",
+                s.device_authorization_endpoint,
+            )?,
             oidc,
         })
     }

@@ -17,6 +17,7 @@ _DISCOVERED = {
     "issuer": "issuer",
     "revocation_endpoint": "revocation_endpoint",
     "end_session_endpoint": "end_session_endpoint",
+    "device_authorization_endpoint": "device_authorization_endpoint",
     "id_token_signing_alg_values_supported": "id_token_signing_alg_values_supported",
 }
 
@@ -90,7 +91,8 @@ class OpenIDProvider(OAuthProvider):
     login sends a fresh `nonce`; the ID token is verified against the provider's keys; the
     user comes from its claims and the userinfo endpoint (`user.id` is `sub`); groups come from
     `groups_claim` (a dotted path such as `realm_access.roles`). `revocation_endpoint` and
-    `end_session_endpoint` may be given for providers whose discovery document leaves them out.
+    `end_session_endpoint` and `device_authorization_endpoint` may be given for providers
+    whose discovery document leaves them out.
     """
 
     authorization_endpoint = _discovered("authorization_endpoint")
@@ -100,6 +102,7 @@ class OpenIDProvider(OAuthProvider):
     issuer = _discovered("issuer")
     revocation_endpoint = _discovered("revocation_endpoint")
     end_session_endpoint = _discovered("end_session_endpoint")
+    device_authorization_endpoint = _discovered("device_authorization_endpoint")
     id_token_signing_alg_values_supported = _discovered("id_token_signing_alg_values_supported")
     token_endpoint_auth_method = _token_endpoint_auth_method()
 
