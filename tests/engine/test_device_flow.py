@@ -3,15 +3,19 @@ polling (pending, slow_down, denied, expired), cancelling it, and the token and 
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flet_auth import (
     AuthorizationService,
+    AuthPage,
     ConfigurationError,
     DeviceAuthorization,
+    FileTokenStore,
     IDTokenError,
+    LoginEvent,
     OAuthError,
     OAuthToken,
 )
@@ -230,3 +234,75 @@ def test_approving_an_unknown_user_code_is_refused(server: MockOAuthServer) -> N
     with pytest.raises(ConfigurationError, match="BCDF-GHJK"):
         server.approve_device("BCDF-GHJK")
 
+
+async def test_login_device_calls_on_user_code_then_saves_the_token(
+    server: MockOAuthServer, tmp_path: Path
+) -> None:
+    store = FileTokenStore(tmp_path / "token", "k")
+    page = AuthPage(store=store)
+    events: list[LoginEvent] = []
+    page.on_login = events.append
+    shown: list[DeviceAuthorization] = []
+
+    def on_user_code(flow: DeviceAuthorization) -> None:
+        shown.append(flow)
+        server.approve_device(flow.user_code)
+
+    service = await page.login_device(server.provider(), on_user_code=on_user_code)
+    assert page.auth is service and len(shown) == 1
+    assert service.user is not None and service.user.id == "1001"
+    token = service.current_token
+    assert token is not None and store.load() == token.to_json()
+    assert [e.error for e in events] == [""]
+
+
+async def test_login_device_prints_the_code_and_the_url(
+    server: MockOAuthServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    printed: list[str] = []
+
+    async def approve_what_is_printed() -> None:
+        def code_shown() -> bool:
+            printed.append(capsys.readouterr().out)
+            return "enter the code" in "".join(printed)
+
+        await until(code_shown)
+        code = "".join(printed).split("enter the code ")[1].split()[0]
+        server.approve_device(code)
+
+    approving = asyncio.ensure_future(approve_what_is_printed())
+    page = AuthPage()
+    await page.login_device(server.provider())
+    await approving
+    out = "".join(printed)
+    assert f"open {server.url}/device and enter the code " in out
+    assert f"{server.url}/device?user_code=" in out
+    assert page.auth is not None and page.auth.user is not None
+
+
+async def test_a_denied_device_login_is_a_login_event_and_saves_nothing(
+    server: MockOAuthServer, tmp_path: Path
+) -> None:
+    store = FileTokenStore(tmp_path / "token", "k")
+    page = AuthPage(store=store)
+    events: list[LoginEvent] = []
+    page.on_login = events.append
+    await page.login_device(
+        server.provider(), on_user_code=lambda flow: server.deny_device(flow.user_code)
+    )
+    assert page.auth is None and store.load() is None
+    assert [e.error for e in events] == ["access_denied"]
+
+
+async def test_login_device_starts_from_a_saved_token(
+    server: MockOAuthServer, tmp_path: Path
+) -> None:
+    store = FileTokenStore(tmp_path / "token", "k")
+    first = AuthPage(store=store)
+    await first.login_device(
+        server.provider(), on_user_code=lambda flow: server.approve_device(flow.user_code)
+    )
+    again = AuthPage(store=store)
+    await again.login_device(server.provider(), on_user_code=pytest.fail)
+    assert again.auth is not None and again.auth.user is not None
+    assert server.count("device_authorization") == 1
