@@ -123,17 +123,19 @@ async def test_the_polling_stops_at_expires_in_without_asking_again() -> None:
         assert polls(server) == 1
 
 
-async def test_slow_down_adds_five_seconds_to_the_interval(server: MockOAuthServer) -> None:
-    service = AuthorizationService(server.provider(), True, False)
-    flow = await service.start_device_login()
-    server.approve_device(flow.user_code)
-    # The provider then refuses (with slow_down again) a poll sooner than 5.05 s.
-    server.slow_down_device()
-    await flow.wait()
-    assert service.current_token is not None
-    assert flow.interval == pytest.approx(FAST + 5)
-    assert server.count("token.slow_down") == 1
-    assert polls(server) == 2
+async def test_slow_down_adds_five_seconds_to_the_interval() -> None:
+    # The provider then refuses (with slow_down again) a poll sooner than 5.05 s; a client
+    # that keeps polling fast ends with expired_token after 10 s.
+    with MockOAuthServer(device_interval=FAST, device_expires_in=10) as server:
+        service = AuthorizationService(server.provider(), True, False)
+        flow = await service.start_device_login()
+        server.approve_device(flow.user_code)
+        server.slow_down_device()
+        await flow.wait()
+        assert service.current_token is not None
+        assert flow.interval == pytest.approx(FAST + 5)
+        assert server.count("token.slow_down") == 1
+        assert polls(server) == 2
 
 
 async def test_cancelling_wait_stops_the_polling(server: MockOAuthServer) -> None:
