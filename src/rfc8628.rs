@@ -108,6 +108,7 @@ pub fn parse_device_authorization_response(response: &Response) -> Result<Device
         .ok_or_else(|| invalid("no expires_in"))?;
     let interval = match seconds(&map, "interval") {
         None => return Err(invalid("interval is not a number")),
+        // At most an hour: a broken provider's huge interval would hang the wait.
         Some(Some(s)) if s > 0.0 => Duration::from_secs_f64(s.min(3600.0)),
         Some(_) => DEFAULT_INTERVAL,
     };
@@ -138,7 +139,6 @@ fn seconds(map: &Map<String, Value>, name: &str) -> Option<Option<f64>> {
 }
 
 /// What one poll of the token endpoint tells (§3.5).
-#[derive(Debug)]
 pub enum Poll {
     Token(TokenData),
     /// `authorization_pending`: ask again after the interval.

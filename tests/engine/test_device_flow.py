@@ -5,6 +5,8 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -230,6 +232,19 @@ async def test_a_forged_id_token_from_a_device_login_is_refused(server: MockOAut
     with pytest.raises(IDTokenError):
         await flow.wait()
     assert service.current_token is None
+
+
+def test_the_verification_page_approves_as_the_user_picked(server: MockOAuthServer) -> None:
+    service = AuthorizationService(server.provider(), True, False)
+    flow = service.start_device_login_sync()
+    assert flow.verification_uri_complete is not None
+    with urlopen(flow.verification_uri_complete, timeout=10) as page:
+        assert f'value="{flow.user_code}"' in page.read().decode()
+    form = {"user_code": flow.user_code, "username": "bob", "decision": "allow"}
+    with urlopen(Request(flow.verification_uri, urlencode(form).encode()), timeout=10) as done:
+        assert b"The device is connected" in done.read()
+    flow.wait_sync()
+    assert service.user is not None and service.user.id == "1002"
 
 
 def test_approving_an_unknown_user_code_is_refused(server: MockOAuthServer) -> None:
