@@ -5,10 +5,17 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` stays fast
 if TYPE_CHECKING:
-    from typing import Optional
+    from typing import Any, Optional, Protocol
 
     from flet_auth._core import DeviceAuthorizationResponse
-    from flet_auth.authorization_service import AuthorizationService
+
+    class _Service(Protocol):
+        """What the flow needs of `AuthorizationService` (not imported: it imports this)."""
+
+        def _plain_user_endpoint(self) -> Optional[str]: ...
+        async def _after_token(self, endpoint: Optional[str], data: Any) -> None: ...
+        def _after_token_sync(self, endpoint: Optional[str], data: Any) -> None: ...
+
 
 __all__ = ["DeviceAuthorization"]
 
@@ -25,7 +32,7 @@ class DeviceAuthorization:
 
     __slots__ = ("_response", "_service")
 
-    def __init__(self, service: AuthorizationService, response: DeviceAuthorizationResponse):
+    def __init__(self, service: _Service, response: DeviceAuthorizationResponse) -> None:
         self._service = service
         self._response = response
 
