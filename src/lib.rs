@@ -1,6 +1,6 @@
 //! flet-auth's engine: OAuth 2.0 / OpenID Connect login for Python, exposed as `flet_auth._core`.
 //!
-//! The protocol modules carry the words of the RFCs (`rfc6749`, `rfc6750`, `rfc7009`, `oidc`);
+//! The protocol modules carry the words of the RFCs (`rfc6749`, `rfc6750`, `rfc7009`, `rfc8628`, `oidc`);
 //! `service` keeps one login's state between them; `transport` is the runtime and the HTTP
 //! client; `py` is the thin PyO3 layer.
 
@@ -15,6 +15,7 @@ mod python_json;
 mod rfc6749;
 mod rfc6750;
 mod rfc7009;
+mod rfc8628;
 mod service;
 mod transport;
 

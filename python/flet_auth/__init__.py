@@ -38,6 +38,7 @@ TYPE_CHECKING = False  # typing is not imported at run time: `import flet_auth` 
 if TYPE_CHECKING:
     from typing import Any
 
+    from flet_auth.device_authorization import DeviceAuthorization
     from flet_auth.page import AuthPage
     from flet_auth.providers import (
         Auth0OAuthProvider,
@@ -57,6 +58,7 @@ __all__ = [
     "AzureOAuthProvider",
     "ClientCredentialsService",
     "ConfigurationError",
+    "DeviceAuthorization",
     "FileTokenStore",
     "GitHubOAuthProvider",
     "GoogleOAuthProvider",
@@ -86,6 +88,7 @@ _LAZY = {
     "GitHubOAuthProvider": "flet_auth.providers",
     "GoogleOAuthProvider": "flet_auth.providers",
     "AuthPage": "flet_auth.page",
+    "DeviceAuthorization": "flet_auth.device_authorization",
     "FileTokenStore": "flet_auth.store",
 }
 

@@ -13,6 +13,7 @@ __all__ = [
     "AuthError",
     "ClientCredentialsService",
     "ConfigurationError",
+    "DeviceAuthorizationResponse",
     "HTTPStatusError",
     "IDTokenError",
     "InsecureTransportError",
@@ -264,6 +265,30 @@ class ServiceCore:
         the current token."""
     def _fetch_json(self, url: str) -> Awaitable[Any]: ...
     def _fetch_json_sync(self, url: str) -> Any: ...
+    def _start_device_login(self) -> Awaitable[DeviceAuthorizationResponse]:
+        """Starts a device login (RFC 8628 §3.1) for the service's scope: an awaitable of the
+        provider's codes, whose `_wait` polls for the token."""
+    def _start_device_login_sync(self) -> DeviceAuthorizationResponse: ...
+
+@final
+class DeviceAuthorizationResponse:
+    """The codes of a device login and the service it logs in."""
+
+    @property
+    def user_code(self) -> str: ...
+    @property
+    def verification_uri(self) -> str: ...
+    @property
+    def verification_uri_complete(self) -> Optional[str]: ...
+    @property
+    def expires_in(self) -> int: ...
+    @property
+    def interval(self) -> float:
+        """Seconds between polls: the provider's (5 by default), 5 more after each `slow_down`."""
+    def _wait(self, user_endpoint: Optional[str] = None) -> Awaitable[tuple[OAuthToken, Any]]:
+        """Polls until the user decides (an awaitable of `(token, user)`); with `user_endpoint`,
+        also GETs the user's JSON there. Cancelling it stops the polling."""
+    def _wait_sync(self, user_endpoint: Optional[str] = None) -> tuple[OAuthToken, Any]: ...
 
 @disjoint_base
 class MockServerCore:
@@ -284,6 +309,8 @@ class MockServerCore:
         redirect_uris: Optional[list[str]] = None,
         id_token_alg: str = "RS256",
         issuer: Optional[str] = None,
+        device_interval: float = 5.0,
+        device_expires_in: int = 600,
     ) -> MockServerCore: ...
     @property
     def issuer(self) -> str:
@@ -331,6 +358,14 @@ class MockServerCore:
     ) -> dict[str, str]:
         """Follows an authorization URL as `user` would in a browser, approving (or denying) it,
         and returns the query of the redirect: `code` and `state`, or `error`."""
+    def approve_device(self, user_code: str, user: Optional[str] = None) -> None:
+        """The user `user` (the first user when None) approves the device login of `user_code`,
+        as on the verification page; raises `ConfigurationError` when no login waits for it."""
+    def deny_device(self, user_code: str) -> None:
+        """The user denies the device login of `user_code`."""
+    def slow_down_device(self, times: int = 1) -> None:
+        """Answers `slow_down` to the next `times` device polls, each adding 5 s to the interval
+        the provider then expects: a client that polls sooner gets `slow_down` again."""
     def fail(
         self,
         endpoint: str,

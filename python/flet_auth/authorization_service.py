@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable
     from typing import Any, Callable, Optional, Union
 
+    from flet_auth.device_authorization import DeviceAuthorization
+
     _TokenUpdateHook = Callable[[OAuthToken], Union[Awaitable[None], None]]
 
 __all__ = ["AuthorizationService"]
@@ -67,15 +69,37 @@ class AuthorizationService(ServiceCore, Authorization):
         """Exchanges the authorization code for a token, then loads the user."""
         endpoint = self._plain_user_endpoint()
         _, data = await self._exchange(code, endpoint)
-        if endpoint is None:
-            await self._load_user()
-        else:
-            await self._set_user(data)
+        await self._after_token(endpoint, data)
 
     def request_token_sync(self, code: str) -> None:
         """`request_token` for code without an event loop."""
         endpoint = self._plain_user_endpoint()
         _, data = self._exchange_sync(code, endpoint)
+        self._after_token_sync(endpoint, data)
+
+    async def start_device_login(self) -> DeviceAuthorization:
+        """Starts a device login (RFC 8628) for `scope` at the provider's
+        `device_authorization_endpoint`: show the user the returned `user_code` and
+        `verification_uri`, then `await flow.wait()`."""
+        from flet_auth.device_authorization import DeviceAuthorization
+
+        return DeviceAuthorization(self, await self._start_device_login())
+
+    def start_device_login_sync(self) -> DeviceAuthorization:
+        """`start_device_login` for code without an event loop."""
+        from flet_auth.device_authorization import DeviceAuthorization
+
+        return DeviceAuthorization(self, self._start_device_login_sync())
+
+    async def _after_token(self, endpoint: Optional[str], data: Any) -> None:
+        """The user after a login's token: from `data` (fetched at `endpoint` with the
+        token), or loaded now."""
+        if endpoint is None:
+            await self._load_user()
+        else:
+            await self._set_user(data)
+
+    def _after_token_sync(self, endpoint: Optional[str], data: Any) -> None:
         if endpoint is not None:
             run_sync(self._set_user(data))
         elif self.fetch_user:

@@ -34,9 +34,10 @@ class OAuthProvider:
     `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
     `client_secret_basic` or `none`), `revocation_endpoint_auth_method` (the same names; by
     default the token endpoint's, unless the provider's metadata lists others), `timeout`
-    (seconds per request), `allow_insecure_http` (plain HTTP off loopback) and
+    (seconds per request), `allow_insecure_http` (plain HTTP off loopback),
     `max_response_size` (the largest answer read from the provider, in bytes; 1 MiB by
-    default: a larger one is an `InvalidResponseError`).
+    default: a larger one is an `InvalidResponseError`) and `device_authorization_endpoint`
+    (RFC 8628, for `start_device_login`).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -67,6 +68,7 @@ class OAuthProvider:
         timeout: float = 30.0,
         allow_insecure_http: bool = False,
         max_response_size: int = MAX_RESPONSE_SIZE,
+        device_authorization_endpoint: Optional[str] = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -90,6 +92,7 @@ class OAuthProvider:
         self.timeout = timeout
         self.allow_insecure_http = allow_insecure_http
         self.max_response_size = max_response_size
+        self.device_authorization_endpoint = device_authorization_endpoint
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

@@ -10,6 +10,10 @@ Example::
 The browser opens the provider's page; the redirect comes back to a one-shot listener on the
 loopback `redirect_url` (port 0 picks a free port). With a store, the next login starts from
 the saved token when it is still usable or can be refreshed, and every new token is saved.
+
+Where no browser can be opened (over SSH, on a TV), `page.login_device(provider)` uses the
+device authorization grant (RFC 8628) instead: it prints a code and a URL to enter it at on
+another device, and waits.
 """
 
 import inspect
@@ -21,6 +25,7 @@ from flet_auth._core import AuthError, LoopbackListener, OAuthError, OAuthToken
 from flet_auth._login_failure import event_fields, refused_in_redirect
 from flet_auth._sync import run_sync
 from flet_auth.authorization_service import AuthorizationService
+from flet_auth.device_authorization import DeviceAuthorization
 from flet_auth.login_event import LoginEvent
 from flet_auth.oauth_provider import OAuthProvider
 from flet_auth.providers.openid_provider import ensure_discovered
@@ -116,6 +121,55 @@ class AuthPage:
         """`login` for code without an event loop; same arguments."""
         return run_sync(self.login(provider, **kwargs))
 
+    async def login_device(
+        self,
+        provider: OAuthProvider,
+        on_user_code: Optional[Callable[[DeviceAuthorization], Any]] = None,
+        fetch_user: bool = True,
+        fetch_groups: bool = False,
+        scope: Optional[list[str]] = None,
+        saved_token: Optional[str] = None,
+    ) -> AuthorizationService:
+        """Logs in with the device authorization grant (RFC 8628), for a program the user
+        cannot browse from: prints the code and the URL to enter it at (or calls
+        `on_user_code(flow)`, sync or async, with the `DeviceAuthorization`), waits for the
+        user, and returns the service, also kept as `page.auth`. The store works as for `login`.
+
+        A denial or expired codes end the login with a `LoginEvent` carrying the error, and
+        `page.auth` stays None; other failures are reported to `on_login` too, then raised.
+        """
+        await ensure_discovered(provider)
+        hook = self._save if self.store is not None else None
+        if saved_token is None and self.store is not None:
+            saved_token = self._load_saved()
+        if saved_token is not None:
+            saved = AuthorizationService(
+                provider, fetch_user, fetch_groups, scope, on_token_update=hook
+            )
+            if await self._resume(saved, saved_token):
+                return await self._logged_in(saved)
+        service = AuthorizationService(
+            provider, fetch_user, fetch_groups, scope, on_token_update=hook
+        )
+        try:
+            flow = await service.start_device_login()
+            if on_user_code is not None:
+                await _call(on_user_code, flow)
+            else:
+                print(_device_instructions(flow), flush=True)
+            await flow.wait()
+        except AuthError as e:
+            if isinstance(e, OAuthError) and e.error in ("access_denied", "expired_token"):
+                await _call(self.on_login, LoginEvent(e.error, e.error_description or ""))
+                return service
+            await _call(self.on_login, LoginEvent(*event_fields(e)))
+            raise
+        return await self._logged_in(service)
+
+    def login_device_sync(self, provider: OAuthProvider, **kwargs: Any) -> AuthorizationService:
+        """`login_device` for code without an event loop; same arguments."""
+        return run_sync(self.login_device(provider, **kwargs))
+
     def logout(self, revoke: bool = False) -> None:
         """Forgets the login and the saved token, then calls `on_logout`. With `revoke=True`
         the tokens are first revoked at the provider (RFC 7009)."""
@@ -163,3 +217,11 @@ class AuthPage:
 
     def __repr__(self) -> str:
         return f"AuthPage(logged_in={self.auth is not None}, store={self.store!r})"
+
+
+def _device_instructions(flow: DeviceAuthorization) -> str:
+    """What `login_device` prints: where to go and the code to enter."""
+    text = f"To sign in, open {flow.verification_uri} and enter the code {flow.user_code}"
+    if flow.verification_uri_complete:
+        text += f"\n(or open {flow.verification_uri_complete})"
+    return text

@@ -34,9 +34,13 @@ class MockOAuthServer(MockServerCore):
     """An OAuth 2.0 provider on 127.0.0.1, served by the Rust engine.
 
     Endpoints: `/authorize` (approves at once, or shows a login form with Allow and Deny when
-    `login_form=True`), `/token` (authorization code with PKCE, refresh with rotation, client
-    authentication post, basic or none), `/userinfo`, and GitHub's `/user`, `/user/emails`,
-    `/user/teams`. `fail()` injects faults, `counts()` tells what was asked.
+    `login_form=True`), `/token` (authorization code with PKCE, refresh with rotation, the
+    device code; client authentication post, basic or none), `/userinfo`, GitHub's `/user`,
+    `/user/emails`, `/user/teams`, and RFC 8628's `/device_authorization` with its
+    verification page `/device` (`approve_device()` and `deny_device()` decide as the user
+    would; `device_interval` and `device_expires_in` are its `interval` and `expires_in`).
+    `fail()` injects faults, `slow_down_device()` answers `slow_down`, `counts()` tells what
+    was asked.
     """
 
     def __enter__(self) -> "MockOAuthServer":
@@ -58,6 +62,10 @@ class MockOAuthServer(MockServerCore):
     def userinfo_endpoint(self) -> str:
         return f"{self.url}/userinfo"
 
+    @property
+    def device_authorization_endpoint(self) -> str:
+        return f"{self.url}/device_authorization"
+
     def provider(
         self,
         redirect_url: str = DEFAULT_REDIRECT_URL,
@@ -69,6 +77,7 @@ class MockOAuthServer(MockServerCore):
         settings.setdefault("scopes", ["openid", "profile", "email"])
         settings.setdefault("user_endpoint", self.userinfo_endpoint)
         settings.setdefault("user_id_fn", lambda u: u["sub"])
+        settings.setdefault("device_authorization_endpoint", self.device_authorization_endpoint)
         if public:
             settings.setdefault("token_endpoint_auth_method", "none")
         return OAuthProvider(
@@ -153,6 +162,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         print(f"  authorization_endpoint {server.authorization_endpoint}")
         print(f"  token_endpoint         {server.token_endpoint}")
         print(f"  userinfo_endpoint      {server.userinfo_endpoint}")
+        print(f"  device_authorization_endpoint {server.device_authorization_endpoint}")
         print(f"  client_id {server.client_id}  client_secret {server.client_secret}")
         print(f"  public client_id {server.public_client_id}; users {', '.join(server.users)}")
         try:

@@ -61,7 +61,8 @@ impl MockServerCore {
     #[pyo3(signature = (port=0, *, users=None, client_id=None, client_secret=None,
                         public_client_id=None, access_token_ttl=3600,
                         refresh_tokens=true, login_form=false, redirect_uris=None,
-                        id_token_alg="RS256", issuer=None))]
+                        id_token_alg="RS256", issuer=None, device_interval=5.0,
+                        device_expires_in=600))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -76,8 +77,13 @@ impl MockServerCore {
         redirect_uris: Option<Vec<String>>,
         id_token_alg: &str,
         issuer: Option<String>,
+        device_interval: f64,
+        device_expires_in: u64,
     ) -> PyResult<Self> {
         crate::py::logging::ensure(py)?;
+        if !(device_interval.is_finite() && device_interval >= 0.0) {
+            return Err(Error::Configuration("device_interval must be >= 0 seconds".into()).into());
+        }
         let mut settings = Settings {
             redirect_uris,
             login_form,
@@ -85,6 +91,8 @@ impl MockServerCore {
             access_token_ttl,
             id_token_alg: id_token_alg.parse::<SigningAlg>().map_err(to_py)?,
             issuer,
+            device_interval: std::time::Duration::from_secs_f64(device_interval),
+            device_code_ttl: std::time::Duration::from_secs(device_expires_in),
             ..Settings::default()
         };
         if let Some(users) = users {
@@ -196,6 +204,25 @@ impl MockServerCore {
             let query = server.authorize(&authorization_url, user.as_deref(), approve);
             query.await.map_err(to_engine)
         })
+    }
+
+    /// The user `user` (the first user when None) approves the device login of `user_code`,
+    /// as on the verification page; raises `ConfigurationError` when no login waits for it.
+    #[pyo3(signature = (user_code, user=None))]
+    fn approve_device(&self, user_code: &str, user: Option<&str>) -> PyResult<()> {
+        self.server.approve_device(user_code, user).map_err(to_py)
+    }
+
+    /// The user denies the device login of `user_code`.
+    fn deny_device(&self, user_code: &str) -> PyResult<()> {
+        self.server.deny_device(user_code).map_err(to_py)
+    }
+
+    /// Answers `slow_down` to the next `times` device polls, each adding 5 s to the interval
+    /// the provider then expects: a client that polls sooner gets `slow_down` again.
+    #[pyo3(signature = (times=1))]
+    fn slow_down_device(&self, times: usize) {
+        self.server.slow_down_device(times);
     }
 
     /// Answers the next `times` requests of `endpoint` with a fault instead of the normal

@@ -4,6 +4,7 @@
 pub mod bridge;
 mod client_credentials;
 mod crypto;
+mod device;
 pub mod errors;
 mod hooks;
 pub mod json;
@@ -38,6 +39,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<token::OAuthToken>()?;
     m.add_class::<service::ServiceCore>()?;
     m.add_class::<client_credentials::ClientCredentialsService>()?;
+    m.add_class::<device::DeviceAuthorizationResponse>()?;
     m.add_class::<loopback::LoopbackListener>()?;
     m.add_class::<crypto::SecretBox>()?;
     m.add_class::<mock_server::MockServerCore>()?;

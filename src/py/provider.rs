@@ -98,6 +98,7 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         })
         .transpose()?,
         end_session_endpoint: text(provider, "end_session_endpoint")?,
+        device_authorization_endpoint: text(provider, "device_authorization_endpoint")?,
         oidc,
     };
     Ok(ProviderConfig::new(settings)?)

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::errors::{Error, Result};
 use crate::py::bridge::{self, block_on, block_on_with, py_future, py_future_with, Caller};
+use crate::py::device::DeviceAuthorizationResponse;
 use crate::py::hooks;
 use crate::py::json::PyJson;
 use crate::py::provider::ProviderCache;
@@ -288,6 +289,32 @@ impl ServiceCore {
             let notify = hooks::notify(&hook, &caller);
             let (cell, user) = service.login(code, notify, user_endpoint).await?;
             Ok((OAuthToken::new_shared(cell), user.map(PyJson)))
+        })
+    }
+
+    /// Starts a device login (RFC 8628 §3.1) for the service's scope: an awaitable of the
+    /// provider's codes, whose `_wait` polls for the token.
+    fn _start_device_login<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let scope = self.scope_strings(py)?;
+        let (service, hook) = (
+            self.service()?.clone(),
+            self.inner()?.on_token_update.clone(),
+        );
+        py_future(py, async move {
+            let device = service.clone().start_device_login(scope).await?;
+            Ok(DeviceAuthorizationResponse::new(service, hook, device))
+        })
+    }
+
+    fn _start_device_login_sync(&self, py: Python<'_>) -> PyResult<DeviceAuthorizationResponse> {
+        let scope = self.scope_strings(py)?;
+        let (service, hook) = (
+            self.service()?.clone(),
+            self.inner()?.on_token_update.clone(),
+        );
+        block_on(py, async move {
+            let device = service.clone().start_device_login(scope).await?;
+            Ok(DeviceAuthorizationResponse::new(service, hook, device))
         })
     }
 

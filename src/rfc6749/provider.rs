@@ -36,6 +36,8 @@ pub struct ProviderConfig {
     /// The provider's list for `revocation_endpoint` (RFC 8414 §2), when it publishes one.
     pub revocation_endpoint_auth_methods_supported: Option<Vec<String>>,
     pub end_session_endpoint: Option<Url>,
+    /// RFC 8628 §3.1, for device logins.
+    pub device_authorization_endpoint: Option<Url>,
     /// Set for OpenID Connect providers (those that publish a `jwks_uri`).
     pub oidc: Option<OidcConfig>,
 }
@@ -69,6 +71,7 @@ pub struct ProviderSettings {
     pub revocation_endpoint_auth_method: Option<String>,
     pub revocation_endpoint_auth_methods_supported: Option<Vec<String>>,
     pub end_session_endpoint: Option<String>,
+    pub device_authorization_endpoint: Option<String>,
     /// `(issuer, jwks_uri, id_token_signing_alg_values_supported)` of an OpenID provider.
     pub oidc: Option<(String, String, Vec<String>)>,
 }
@@ -119,6 +122,10 @@ impl ProviderConfig {
             revocation_endpoint_auth_methods_supported: s
                 .revocation_endpoint_auth_methods_supported,
             end_session_endpoint: optional("end_session_endpoint", s.end_session_endpoint)?,
+            device_authorization_endpoint: optional(
+                "device_authorization_endpoint",
+                s.device_authorization_endpoint,
+            )?,
             oidc,
         })
     }

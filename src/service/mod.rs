@@ -1,10 +1,12 @@
 //! One login's engine, behind `AuthorizationService`: the login in progress, the code exchange
 //! with its ID token check, the token and its refresh (`refresh`), the user's claims,
-//! revocation and the logout URL. The protocol rules live in `rfc6749`, `rfc7009` and `oidc`;
-//! this module keeps the state between them. The same engine, made for the client credentials
-//! grant (`client_credentials`), fetches a token anew where a login's would be refreshed.
+//! revocation and the logout URL; the device login (`device`). The protocol rules live in
+//! `rfc6749`, `rfc7009`, `rfc8628` and `oidc`; this module keeps the state between them. The
+//! same engine, made for the client credentials grant (`client_credentials`), fetches a token
+//! anew where a login's would be refreshed.
 
 pub mod client_credentials;
+mod device;
 mod refresh;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -138,6 +140,18 @@ impl Service {
             .or_else(|| p.code_verifier.clone());
         let form = token_request::authorization_code(code, p.redirect_url.clone(), verifier);
         let data = token_request::post(p, form).await?;
+        self.accept(data, nonce, openid, notify).await
+    }
+
+    /// A login's token: its ID token checked, handed to the app, then made the current token.
+    async fn accept(
+        &self,
+        data: TokenData,
+        nonce: Option<String>,
+        openid: bool,
+        notify: Option<Notify>,
+    ) -> Result<TokenCell> {
+        let p = &*self.provider;
         self.check_id_token(&data, nonce, openid, None).await?;
         log::info!(target: "flet_auth", "login: token issued by {}", display(&p.token_endpoint));
         let hooked = match &notify {
@@ -157,6 +171,15 @@ impl Service {
         user_endpoint: Option<String>,
     ) -> Result<(TokenCell, Option<Value>)> {
         let cell = self.clone().exchange(code, notify).await?;
+        self.with_user(cell, user_endpoint).await
+    }
+
+    /// The token and the user's JSON from `user_endpoint` when given.
+    async fn with_user(
+        &self,
+        cell: TokenCell,
+        user_endpoint: Option<String>,
+    ) -> Result<(TokenCell, Option<Value>)> {
         let Some(url) = user_endpoint else {
             return Ok((cell, None));
         };

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
@@ -57,7 +59,8 @@ class DjangoOAuthServer:
     Both clients use the authorization-code grant, skip the consent page and sign ID tokens
     with RS256. PKCE is required of the public client and verified for the confidential one
     when sent. A third, confidential client (`service_client_id`) uses the client credentials
-    grant.
+    grant. A fourth, public, client uses the device authorization grant (RFC 8628; DOT
+    polls at an `interval` of 1 s), approved or denied with `decide_device`.
     """
 
     client_id = "dot-confidential-client"
@@ -65,6 +68,7 @@ class DjangoOAuthServer:
     public_client_id = "dot-public-client"
     service_client_id = "dot-service-client"
     service_client_secret = "dot-service-secret"
+    device_client_id = "dot-device-client"
 
     def __init__(
         self,
@@ -102,6 +106,10 @@ class DjangoOAuthServer:
     @property
     def introspection_endpoint(self) -> str:
         return f"{self.url}/o/introspect/"
+
+    @property
+    def device_authorization_endpoint(self) -> str:
+        return f"{self.url}/o/device-authorization/"
 
     @property
     def userinfo_endpoint(self) -> str:
@@ -226,6 +234,14 @@ class DjangoOAuthServer:
                     "client_type": "confidential",
                     "authorization_grant_type": "client-credentials",
                 },
+                {
+                    "name": "device",
+                    "client_id": self.device_client_id,
+                    "client_secret": "",
+                    "client_type": "public",
+                    "authorization_grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                    "algorithm": "RS256",
+                },
             ],
         }
 
@@ -234,26 +250,8 @@ class DjangoOAuthServer:
     ) -> dict[str, str]:
         """Logs in as `username` through the login form, opens `authorization_url` and returns
         the query of its redirect: `code` and `state`, or `error` (and `error_description`)."""
-        if password is None:
-            password = self.users.get(username, {}).get("password", "")
         parts = urlsplit(authorization_url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        with httpx.Client(base_url=origin, timeout=HTTP_TIMEOUT) as client:
-            form = client.get(LOGIN_PATH)
-            form.raise_for_status()
-            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
-            if csrf is None:
-                raise AuthorizeError("no CSRF token in the login form", form)
-            login = client.post(
-                LOGIN_PATH,
-                data={
-                    "csrfmiddlewaretoken": csrf.group(1),
-                    "username": username,
-                    "password": password,
-                },
-            )
-            if login.status_code != 302:
-                raise AuthorizeError(f"logging in as {username!r} failed", login)
+        with self._logged_in(f"{parts.scheme}://{parts.netloc}", username, password) as client:
             response = client.get(authorization_url)
         location = response.headers.get("location")
         if not response.is_redirect or not location:
@@ -261,6 +259,42 @@ class DjangoOAuthServer:
         if urlsplit(location).path == LOGIN_PATH:
             raise AuthorizeError("the authorization endpoint asked to log in again", response)
         return dict(parse_qsl(urlsplit(location).query))
+
+    def decide_device(self, user_code: str, username: str = "alice", accept: bool = True) -> None:
+        """Logs in as `username`, enters `user_code` at DOT's verification page and accepts (or
+        denies) the device, as the user would in a browser (RFC 8628 §3.3)."""
+        with self._logged_in(self.url, username, None) as client:
+            entered = _post_form(client, "/o/device/", {"user_code": user_code})
+            confirm = entered.headers.get("location", "")
+            if entered.status_code != 302 or "device-confirm" not in confirm:
+                raise AuthorizeError(f"the user code {user_code!r} was refused", entered)
+            action = "accept" if accept else "deny"
+            decided = _post_form(client, confirm, {"action": action})
+            if decided.status_code != 302:
+                raise AuthorizeError("the device decision was refused", decided)
+
+    @contextmanager
+    def _logged_in(
+        self, origin: str, username: str, password: Optional[str]
+    ) -> Iterator[httpx.Client]:
+        """An HTTP client logged in as `username` through the login form."""
+        if password is None:
+            password = self.users.get(username, {}).get("password", "")
+        with httpx.Client(base_url=origin, timeout=HTTP_TIMEOUT) as client:
+            login = _post_form(client, LOGIN_PATH, {"username": username, "password": password})
+            if login.status_code != 302:
+                raise AuthorizeError(f"logging in as {username!r} failed", login)
+            yield client
+
+
+def _post_form(client: httpx.Client, path: str, data: dict[str, str]) -> httpx.Response:
+    """GETs the form at `path` and POSTs `data` to it with the form's CSRF token."""
+    form = client.get(path)
+    form.raise_for_status()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    if csrf is None:
+        raise AuthorizeError(f"no CSRF token in the form at {path}", form)
+    return client.post(path, data={"csrfmiddlewaretoken": csrf.group(1), **data})
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
 //! The provider's settings: its two clients, its users, what it issues and how it signs.
 
+use std::time::Duration;
+
 use flet_auth_primitives::random;
 
 use crate::keys::SigningAlg;
@@ -25,6 +27,10 @@ pub struct Settings {
     pub id_token_alg: SigningAlg,
     /// `iss` of ID tokens and discovery, instead of the base URL.
     pub issuer: Option<String>,
+    /// The `interval` of device authorizations (RFC 8628 §3.2).
+    pub device_interval: Duration,
+    /// The lifetime of device and user codes.
+    pub device_code_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -40,6 +46,8 @@ impl Default for Settings {
             access_token_ttl: 3600,
             id_token_alg: SigningAlg::Rs256,
             issuer: None,
+            device_interval: Duration::from_secs(5),
+            device_code_ttl: Duration::from_secs(600),
         }
     }
 }

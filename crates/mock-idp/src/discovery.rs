@@ -3,6 +3,7 @@
 use flet_auth_primitives::rfc7636::CodeChallengeMethod;
 use serde_json::{json, Value};
 
+use crate::device::DEVICE_CODE_GRANT;
 use crate::keys::SigningAlg;
 use crate::users::MockUser;
 
@@ -41,9 +42,10 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
         "jwks_uri": format!("{base_url}/jwks"),
         "revocation_endpoint": format!("{base_url}/revoke"),
         "end_session_endpoint": format!("{base_url}/end_session"),
+        "device_authorization_endpoint": format!("{base_url}/device_authorization"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", DEVICE_CODE_GRANT],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": SigningAlg::ALL.map(SigningAlg::name),
         "code_challenge_methods_supported": [CodeChallengeMethod::S256.as_str(), CodeChallengeMethod::Plain.as_str()],

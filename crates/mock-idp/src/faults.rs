@@ -21,10 +21,12 @@ pub enum Endpoint {
     EndSession,
     Discovery,
     Jwks,
+    /// RFC 8628's device authorization endpoint.
+    DeviceAuthorization,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 11] = [
         Endpoint::Authorize,
         Endpoint::Token,
         Endpoint::Userinfo,
@@ -35,6 +37,7 @@ impl Endpoint {
         Endpoint::EndSession,
         Endpoint::Discovery,
         Endpoint::Jwks,
+        Endpoint::DeviceAuthorization,
     ];
 
     /// The name `fail()` takes and `counts()` uses.
@@ -50,6 +53,7 @@ impl Endpoint {
             Endpoint::EndSession => "end_session",
             Endpoint::Discovery => "discovery",
             Endpoint::Jwks => "jwks",
+            Endpoint::DeviceAuthorization => "device_authorization",
         }
     }
 }

@@ -6,9 +6,10 @@
 //! the facts a client expects, with the JWK Set to verify them against.
 //!
 //! Modules, each using only those above it: `error`; `users`, `keys`, `faults`; `config`,
-//! `id_token`, `grants`, `discovery`, `pages`; `forgery`; `matrix`, `state`; `routes`; `server`.
+//! `id_token`, `grants`, `device`, `discovery`, `pages`; `forgery`; `matrix`, `state`; `routes`; `server`.
 
 mod config;
+mod device;
 mod discovery;
 mod error;
 mod faults;

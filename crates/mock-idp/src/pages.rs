@@ -42,6 +42,38 @@ pub fn login_form(users: &[MockUser], params: &HashMap<String, String>) -> Strin
     )
 }
 
+/// The device verification page (RFC 8628 §3.3): the user code, the user, Allow and Deny.
+pub fn device_form(users: &[MockUser], user_code: &str) -> String {
+    let options: String = users
+        .iter()
+        .map(|u| format!("<option value=\"{0}\">{0}</option>", escape(&u.username)))
+        .collect();
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Connect a device - flet-auth mock provider</title>\
+<style>{STYLE}</style></head><body><h1>Connect a device</h1>\
+<form method=\"post\" action=\"/device\">\
+<p><label>Code <input name=\"user_code\" id=\"user_code\" value=\"{}\"></label></p>\
+<p><label>User <select name=\"username\" id=\"username\">{options}</select></label></p>\
+<p><button type=\"submit\" name=\"decision\" value=\"allow\" id=\"allow\">Allow</button>\
+<button type=\"submit\" name=\"decision\" value=\"deny\" id=\"deny\">Deny</button></p>\
+</form></body></html>",
+        escape(user_code)
+    )
+}
+
+/// After the device verification page: back to the device.
+pub fn device_done_page(allowed: bool) -> String {
+    let text = if allowed {
+        "The device is connected; you can close this page"
+    } else {
+        "The device was not connected"
+    };
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Device</title><style>{STYLE}</style></head>\
+<body><h1 id=\"device-done\">{text}</h1></body></html>"
+    )
+}
+
 pub fn error_page(message: &str) -> String {
     format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Error</title><style>{STYLE}</style></head>\

@@ -224,6 +224,39 @@ impl MockServer {
         self.settings().id_token_alg
     }
 
+    /// The user `user` (the first user when None) approves the device login of `user_code`
+    /// (RFC 8628 §3.3), as on the verification page.
+    pub fn approve_device(&self, user_code: &str, user: Option<&str>) -> Result<(), MockError> {
+        let users = &self.settings().users;
+        let user = match user {
+            Some(name) => users.iter().find(|u| u.username == name),
+            None => users.first(),
+        };
+        let user = user.ok_or_else(|| MockError::Configuration("unknown user".into()))?;
+        self.decide_device(user_code, Some(&user.username))
+    }
+
+    /// The user denies the device login of `user_code`.
+    pub fn deny_device(&self, user_code: &str) -> Result<(), MockError> {
+        self.decide_device(user_code, None)
+    }
+
+    fn decide_device(&self, user_code: &str, user: Option<&str>) -> Result<(), MockError> {
+        if self.inner.state.decide_device(user_code, user) {
+            Ok(())
+        } else {
+            Err(MockError::Configuration(format!(
+                "no device login waits for user code {user_code:?} (unknown, decided or expired)"
+            )))
+        }
+    }
+
+    /// Answers `slow_down` to the next `times` device polls (RFC 8628 §3.5), each adding 5 s
+    /// to the interval the provider then expects between polls.
+    pub fn slow_down_device(&self, times: usize) {
+        self.inner.state.add_slow_downs(times);
+    }
+
     /// The query of the last request to `/end_session`, or None.
     pub fn last_end_session(&self) -> Option<BTreeMap<String, String>> {
         self.inner.state.last_end_session()

@@ -10,6 +10,7 @@ use flet_auth_primitives::{random, time};
 use serde_json::{json, Value};
 
 use crate::config::Settings;
+use crate::device::{approved_by, Decision, DeviceCodes, DevicePoll};
 use crate::error::IdTokenError;
 use crate::faults::{Endpoint, Fault};
 use crate::forgery::Forgery;
@@ -26,6 +27,8 @@ struct Requests {
     forgeries: VecDeque<Forgery>,
     last_end_session: Option<BTreeMap<String, String>>,
     last_token_request: Option<BTreeMap<String, String>>,
+    /// Device polls to answer `slow_down` whatever their timing.
+    slow_downs: usize,
 }
 
 pub struct MockState {
@@ -33,6 +36,7 @@ pub struct MockState {
     access_token_ttl: AtomicI64,
     keys: Mutex<KeyRing>,
     grants: Mutex<Grants>,
+    devices: Mutex<DeviceCodes>,
     requests: Mutex<Requests>,
     /// `http://127.0.0.1:PORT`, once the server is bound.
     base_url: Mutex<Option<String>>,
@@ -49,6 +53,7 @@ impl MockState {
             settings,
             keys: Mutex::new(keys),
             grants: Mutex::new(Grants::default()),
+            devices: Mutex::new(DeviceCodes::default()),
             requests: Mutex::new(Requests::default()),
             base_url: Mutex::new(None),
         }
@@ -146,6 +151,7 @@ impl MockState {
         let mut requests = lock(&self.requests);
         requests.faults.clear();
         requests.forgeries.clear();
+        requests.slow_downs = 0;
         drop(requests);
         self.keys().clear_decoys();
     }
@@ -176,6 +182,34 @@ impl MockState {
 
     pub fn take_refresh_token(&self, token: &str) -> Option<Grant> {
         lock(&self.grants).take_refresh_token(token)
+    }
+
+    /// RFC 8628 §3.2: a device code and a user code for `client_id`.
+    pub fn issue_device_code(&self, client_id: String, scope: String) -> (String, String) {
+        let s = &self.settings;
+        lock(&self.devices).issue(client_id, scope, s.device_code_ttl, s.device_interval)
+    }
+
+    /// The user `username` approves (or, `None`, denies) the device login of `user_code`;
+    /// false when no login waits for that code.
+    pub fn decide_device(&self, user_code: &str, username: Option<&str>) -> bool {
+        let decision = username.map_or(Decision::Denied, approved_by);
+        lock(&self.devices).decide(user_code, decision)
+    }
+
+    /// Answers `slow_down` to the next `times` device polls.
+    pub fn add_slow_downs(&self, times: usize) {
+        lock(&self.requests).slow_downs += times;
+    }
+
+    /// RFC 8628 §3.5: what a poll with `device_code` gets.
+    pub fn poll_device(&self, device_code: &str, client_id: &str) -> DevicePoll {
+        lock(&self.devices).poll(device_code, client_id, || {
+            let mut requests = lock(&self.requests);
+            let queued = requests.slow_downs > 0;
+            requests.slow_downs = requests.slow_downs.saturating_sub(1);
+            queued
+        })
     }
 
     /// The user behind a bearer token that is known and not expired.

@@ -24,6 +24,7 @@ _DISCOVERED = {
     "revocation_endpoint": "revocation_endpoint",
     "revocation_endpoint_auth_methods_supported": "revocation_endpoint_auth_methods_supported",
     "end_session_endpoint": "end_session_endpoint",
+    "device_authorization_endpoint": "device_authorization_endpoint",
     "id_token_signing_alg_values_supported": "id_token_signing_alg_values_supported",
 }
 
@@ -97,8 +98,9 @@ class OpenIDProvider(OAuthProvider):
     login sends a fresh `nonce`; the ID token is verified against the provider's keys; the
     user comes from its claims and the userinfo endpoint (`user.id` is `sub`); groups come from
     `groups_claim` (a dotted path such as `realm_access.roles`). `revocation_endpoint` and
-    `end_session_endpoint` may be given for providers whose discovery document leaves them out;
-    without a `revocation_endpoint` there, `revoke()` looks in the issuer's RFC 8414 metadata.
+    `end_session_endpoint` and `device_authorization_endpoint` may be given for providers
+    whose discovery document leaves them out; without a `revocation_endpoint` there,
+    `revoke()` looks in the issuer's RFC 8414 metadata.
     At the revocation endpoint the client authenticates with `revocation_endpoint_auth_method`
     when set, else with the token endpoint's method when the provider lists it in
     `revocation_endpoint_auth_methods_supported` or lists nothing, else with
@@ -115,6 +117,7 @@ class OpenIDProvider(OAuthProvider):
         "revocation_endpoint_auth_methods_supported"
     )
     end_session_endpoint = _discovered("end_session_endpoint")
+    device_authorization_endpoint = _discovered("device_authorization_endpoint")
     id_token_signing_alg_values_supported = _discovered("id_token_signing_alg_values_supported")
     token_endpoint_auth_method = _token_endpoint_auth_method()
 

@@ -96,4 +96,7 @@ OAUTH2_PROVIDER = {
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": Path(_required("DOT_OIDC_KEY_PATH")).read_text(),
     "OAUTH2_VALIDATOR_CLASS": "dot_project.validators.ClaimsValidator",
+    # The device authorization grant (RFC 8628): the verification page is DOT's /o/device/.
+    "OAUTH_DEVICE_VERIFICATION_URI": "/o/device/",
+    "DEVICE_FLOW_INTERVAL": 1,
 }

@@ -7,6 +7,7 @@ from . import views
 
 urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("o/device-authorization/", views.DeviceAuthorizationView.as_view()),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/me", views.me, name="me"),
 ]

@@ -5,6 +5,7 @@
 
 mod authorize;
 mod client_auth;
+mod device;
 mod logout;
 mod metadata;
 mod revocation;
@@ -43,6 +44,11 @@ pub fn router(state: Arc<MockState>) -> Router {
         )
         .route("/jwks", get(metadata::jwks))
         .route("/revoke", post(revocation::revoke))
+        .route("/device_authorization", post(device::device_authorization))
+        .route(
+            "/device",
+            get(device::verification_page).post(device::verification_decision),
+        )
         .route(
             "/end_session",
             get(logout::end_session).post(logout::end_session_form),

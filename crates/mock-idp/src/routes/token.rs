@@ -1,7 +1,8 @@
 //! The token endpoint (RFC 6749 §3.2): the authorization code grant (§4.1.3, with PKCE's
 //! check, RFC 7636 §4.6), the refresh token grant (§6), refresh tokens rotating, and the
-//! client credentials grant (§4.4.2) of the confidential client. The last request's form,
-//! without the client's secret, is kept for tests (`last_token_request`).
+//! client credentials grant (§4.4.2) of the confidential client, and the device access token
+//! request (RFC 8628 §3.4, §3.5). The last request's form, without the client's secret, is
+//! kept for tests (`last_token_request`).
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use flet_auth_primitives::rfc7636;
 
 use super::client_auth::authenticate_client;
 use super::shared::{fault, oauth_error, Params};
+use crate::device::{DevicePoll, DEVICE_CODE_GRANT};
 use crate::faults::Endpoint;
 use crate::grants::{Grant, CODE_TTL};
 use crate::state::MockState;
@@ -76,11 +78,18 @@ pub async fn token(
             state.count_also("token.client_credentials");
             return client_credentials(&state, client_id, field("scope"));
         }
+        DEVICE_CODE_GRANT => {
+            state.count_also("token.device_code");
+            match device_grant(&state, field("device_code"), &client_id) {
+                Ok(grant) => (grant, None),
+                Err(r) => return r,
+            }
+        }
         _ => {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "Use authorization_code, refresh_token or client_credentials",
+                "Use authorization_code, refresh_token, client_credentials or the device code",
             )
         }
     };
@@ -112,4 +121,22 @@ fn client_credentials(state: &MockState, client_id: String, scope: &str) -> Resp
     };
     let (body, _) = state.issue_access_token(&grant);
     ([(CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+/// RFC 8628 §3.5: the grant of an approved device code, or the error that tells the client
+/// to keep waiting, slow down or stop (counted as `token.<error>`).
+fn device_grant(state: &MockState, device_code: &str, client_id: &str) -> Result<Grant, Response> {
+    let (error, description) = match state.poll_device(device_code, client_id) {
+        DevicePoll::Approved(grant) => return Ok(grant),
+        DevicePoll::Pending => ("authorization_pending", "The user has not decided yet"),
+        DevicePoll::SlowDown => ("slow_down", "Poll less often: the interval is 5 s longer"),
+        DevicePoll::Denied => ("access_denied", "The user denied the request"),
+        DevicePoll::Expired => ("expired_token", "The device code expired"),
+        DevicePoll::Unknown => (
+            "invalid_grant",
+            "The device code is unknown or was already used",
+        ),
+    };
+    state.count_also(&format!("token.{error}"));
+    Err(oauth_error(StatusCode::BAD_REQUEST, error, description))
 }
