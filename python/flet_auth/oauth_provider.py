@@ -31,8 +31,10 @@ class OAuthProvider:
 
     Keyword-only settings: `pkce` (fresh PKCE S256 per login unless `code_challenge` /
     `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
-    `client_secret_basic` or `none`), `timeout` (seconds per request) and `allow_insecure_http`
-    (plain HTTP off loopback).
+    `client_secret_basic` or `none`), `timeout` (seconds per request), `allow_insecure_http`
+    (plain HTTP off loopback), and for the mix-up defence of RFC 9207 `issuer` (a redirect's
+    `iss` must be it) and `authorization_response_iss_parameter_supported` (every redirect
+    must carry `iss`; needs `issuer`).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -61,6 +63,8 @@ class OAuthProvider:
         token_endpoint_auth_method: str = "client_secret_post",
         timeout: float = 30.0,
         allow_insecure_http: bool = False,
+        issuer: Optional[str] = None,
+        authorization_response_iss_parameter_supported: Optional[bool] = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -82,6 +86,10 @@ class OAuthProvider:
         self.token_endpoint_auth_method = token_endpoint_auth_method
         self.timeout = timeout
         self.allow_insecure_http = allow_insecure_http
+        self.issuer = issuer
+        self.authorization_response_iss_parameter_supported = (
+            authorization_response_iss_parameter_supported
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

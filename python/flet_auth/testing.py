@@ -36,7 +36,10 @@ class MockOAuthServer(MockServerCore):
     Endpoints: `/authorize` (approves at once, or shows a login form with Allow and Deny when
     `login_form=True`), `/token` (authorization code with PKCE, refresh with rotation, client
     authentication post, basic or none), `/userinfo`, and GitHub's `/user`, `/user/emails`,
-    `/user/teams`. `fail()` injects faults, `counts()` tells what was asked.
+    `/user/teams`. `fail()` injects faults, `counts()` tells what was asked. Redirects carry
+    `iss` and discovery announces it (RFC 9207) unless
+    `authorization_response_iss_parameter_supported=False`; `forge_iss("wrong")` or
+    `forge_iss("missing")` spoils the next one.
     """
 
     def __enter__(self) -> "MockOAuthServer":
@@ -65,8 +68,14 @@ class MockOAuthServer(MockServerCore):
         public: bool = False,
         **settings: Any,
     ) -> OAuthProvider:
-        """An `OAuthProvider` for this server: the confidential client, or the public one."""
+        """An `OAuthProvider` for this server: the confidential client, or the public one.
+        It checks the redirect's `iss` as the server announces it (RFC 9207)."""
         settings.setdefault("scopes", ["openid", "profile", "email"])
+        settings.setdefault("issuer", self.issuer)
+        settings.setdefault(
+            "authorization_response_iss_parameter_supported",
+            self.authorization_response_iss_parameter_supported,
+        )
         settings.setdefault("user_endpoint", self.userinfo_endpoint)
         settings.setdefault("user_id_fn", lambda u: u["sub"])
         if public:

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use flet_auth_mock_idp::{
-    users_from_claims, Endpoint, Fault, Forgery, MockError, MockServer, Settings, SigningAlg,
+    users_from_claims, Endpoint, Fault, Forgery, IssForgery, MockError, MockServer, Settings,
+    SigningAlg,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -61,7 +62,8 @@ impl MockServerCore {
     #[pyo3(signature = (port=0, *, users=None, client_id=None, client_secret=None,
                         public_client_id=None, access_token_ttl=3600,
                         refresh_tokens=true, login_form=false, redirect_uris=None,
-                        id_token_alg="RS256", issuer=None))]
+                        id_token_alg="RS256", issuer=None,
+                        authorization_response_iss_parameter_supported=true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -76,6 +78,7 @@ impl MockServerCore {
         redirect_uris: Option<Vec<String>>,
         id_token_alg: &str,
         issuer: Option<String>,
+        authorization_response_iss_parameter_supported: bool,
     ) -> PyResult<Self> {
         crate::py::logging::ensure(py)?;
         let mut settings = Settings {
@@ -85,6 +88,7 @@ impl MockServerCore {
             access_token_ttl,
             id_token_alg: id_token_alg.parse::<SigningAlg>().map_err(to_py)?,
             issuer,
+            iss_parameter_supported: authorization_response_iss_parameter_supported,
             ..Settings::default()
         };
         if let Some(users) = users {
@@ -158,6 +162,22 @@ impl MockServerCore {
         self.server.issuer().map_err(to_py)
     }
 
+    /// Whether authorization responses carry `iss` and discovery announces it (RFC 9207).
+    #[getter]
+    fn authorization_response_iss_parameter_supported(&self) -> bool {
+        self.server.settings().iss_parameter_supported
+    }
+
+    /// Spoils the `iss` of the next `times` authorization responses (RFC 9207): `kind`
+    /// "wrong" sends another provider's issuer (even when the parameter is off), "missing"
+    /// sends none.
+    #[pyo3(signature = (kind, times=1))]
+    fn forge_iss(&self, kind: &str, times: usize) -> PyResult<()> {
+        let forgery = kind.parse::<IssForgery>().map_err(to_py)?;
+        self.server.forge_iss(forgery, times);
+        Ok(())
+    }
+
     /// `alg` of the ID tokens: "RS256" or "ES256".
     #[getter]
     fn id_token_alg(&self) -> &'static str {
@@ -219,7 +239,7 @@ impl MockServerCore {
         Ok(())
     }
 
-    /// Forgets the queued faults and forged ID tokens.
+    /// Forgets the queued faults, forged ID tokens and spoiled `iss`.
     fn clear_faults(&self) {
         self.server.clear_faults();
     }

@@ -79,6 +79,8 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         revocation_endpoint: text(provider, "revocation_endpoint")?,
         end_session_endpoint: text(provider, "end_session_endpoint")?,
         oidc,
+        issuer: text(provider, "issuer")?,
+        iss_parameter_supported: flag("authorization_response_iss_parameter_supported", false)?,
     };
     Ok(ProviderConfig::new(settings)?)
 }

@@ -25,6 +25,9 @@ pub struct Settings {
     pub id_token_alg: SigningAlg,
     /// `iss` of ID tokens and discovery, instead of the base URL.
     pub issuer: Option<String>,
+    /// RFC 9207: send `iss` in authorization responses and announce it in discovery
+    /// (`authorization_response_iss_parameter_supported`).
+    pub iss_parameter_supported: bool,
 }
 
 impl Default for Settings {
@@ -40,6 +43,7 @@ impl Default for Settings {
             access_token_ttl: 3600,
             id_token_alg: SigningAlg::Rs256,
             issuer: None,
+            iss_parameter_supported: true,
         }
     }
 }

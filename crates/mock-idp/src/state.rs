@@ -16,6 +16,7 @@ use crate::forgery::Forgery;
 use crate::grants::{AuthorizationCode, Grant, Grants};
 use crate::id_token::{self, IdTokenFacts};
 use crate::keys::{KeyRing, SigningKey};
+use crate::rfc9207::{self, IssForgery};
 use crate::users::MockUser;
 
 /// What tests asked for and what they queued.
@@ -24,6 +25,7 @@ struct Requests {
     counts: BTreeMap<String, u64>,
     faults: HashMap<Endpoint, VecDeque<Fault>>,
     forgeries: VecDeque<Forgery>,
+    iss_forgeries: VecDeque<IssForgery>,
     last_end_session: Option<BTreeMap<String, String>>,
 }
 
@@ -139,11 +141,26 @@ impl MockState {
             .extend(std::iter::repeat_n(forgery, times));
     }
 
-    /// Clears the queued faults and forged ID tokens.
+    /// Clears the queued faults and forged ID tokens and `iss`.
     pub fn clear_faults(&self) {
         let mut requests = lock(&self.requests);
         requests.faults.clear();
         requests.forgeries.clear();
+        requests.iss_forgeries.clear();
+    }
+
+    pub fn add_iss_forgery(&self, forgery: IssForgery, times: usize) {
+        let mut requests = lock(&self.requests);
+        let queue = &mut requests.iss_forgeries;
+        queue.extend(std::iter::repeat_n(forgery, times));
+    }
+
+    /// The `iss` of the next authorization response (RFC 9207 §2), spoiled by the next
+    /// queued `iss` forgery.
+    pub fn response_iss(&self) -> Option<String> {
+        let forgery = lock(&self.requests).iss_forgeries.pop_front();
+        let issuer = self.issuer().unwrap_or_default();
+        rfc9207::response_iss(&issuer, self.settings.iss_parameter_supported, forgery)
     }
 
     pub fn set_last_end_session(&self, query: BTreeMap<String, String>) {
