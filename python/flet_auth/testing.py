@@ -69,13 +69,10 @@ class MockOAuthServer(MockServerCore):
         **settings: Any,
     ) -> OAuthProvider:
         """An `OAuthProvider` for this server: the confidential client, or the public one.
-        It checks the redirect's `iss` as the server announces it (RFC 9207)."""
+        It knows the server's `issuer`, so a redirect with a wrong `iss` is refused (RFC 9207);
+        pass `authorization_response_iss_parameter_supported=True` to refuse one without."""
         settings.setdefault("scopes", ["openid", "profile", "email"])
         settings.setdefault("issuer", self.issuer)
-        settings.setdefault(
-            "authorization_response_iss_parameter_supported",
-            self.authorization_response_iss_parameter_supported,
-        )
         settings.setdefault("user_endpoint", self.userinfo_endpoint)
         settings.setdefault("user_id_fn", lambda u: u["sub"])
         if public:
