@@ -44,6 +44,10 @@ pub enum Error {
     InsecureTransport(String),
     #[error("{0}")]
     StateMismatch(String),
+    /// The redirect's `iss` is not the provider's issuer, or is missing where the provider
+    /// announced it (RFC 9207 §2.4): the code must not be exchanged.
+    #[error("{0}")]
+    IssuerMismatch(String),
     #[error("{0}")]
     Configuration(String),
     #[error("{0}")]

@@ -20,6 +20,7 @@ __all__ = [
     "InternalError",
     "InvalidResponseError",
     "InvalidToken",
+    "IssuerMismatchError",
     "LoopbackListener",
     "MockServerCore",
     "OAuthError",
@@ -76,6 +77,10 @@ class InsecureTransportError(AuthError):
 
 class StateMismatchError(AuthError):
     """The `state` of a redirect is unknown, already used or expired."""
+
+class IssuerMismatchError(AuthError):
+    """The redirect's `iss` is not the provider's issuer, or is missing though the provider
+    announced it (RFC 9207)."""
 
 class ConfigurationError(AuthError, ValueError):
     """The provider or a call is configured wrongly."""
@@ -216,7 +221,8 @@ class ServiceCore:
         """Accepts the `state` of a redirect once; raises `StateMismatchError` otherwise."""
     def check_authorization_response(self, params: dict[str, str]) -> str:
         """Reads the redirect's query (a dict): an `error` raises `OAuthError`, the `state` is
-        checked as `check_state` does, and the code is returned."""
+        checked as `check_state` does, then the `iss` (RFC 9207: `IssuerMismatchError`, and
+        the login ends), and the code is returned."""
     @property
     def is_openid(self) -> bool:
         """Whether the provider is an OpenID Connect provider (it publishes a `jwks_uri`)."""
@@ -311,10 +317,18 @@ class MockServerCore:
         issuer: Optional[str] = None,
         device_interval: float = 5.0,
         device_expires_in: int = 600,
+        authorization_response_iss_parameter_supported: bool = True,
     ) -> MockServerCore: ...
     @property
     def issuer(self) -> str:
         """`iss` of the ID tokens: the `issuer` given, else the base URL."""
+    @property
+    def authorization_response_iss_parameter_supported(self) -> bool:
+        """Whether authorization responses carry `iss` and discovery announces it (RFC 9207)."""
+    def forge_iss(self, kind: str, times: int = 1) -> None:
+        """Spoils the `iss` of the next `times` authorization responses (RFC 9207): `kind`
+        "wrong" sends another provider's issuer (even when the parameter is off), "missing"
+        sends none."""
     @property
     def id_token_alg(self) -> str:
         """`alg` of the ID tokens: "RS256" or "ES256"."""
@@ -381,8 +395,8 @@ class MockServerCore:
         answer: `status` and `body`, after `delay` seconds, or a connection closed mid-answer.
         A fault with only a `delay` slows the normal answer down."""
     def clear_faults(self) -> None:
-        """Forgets the queued faults and forged ID tokens, and withdraws the keys published
-        for forged tokens."""
+        """Forgets the queued faults, forged ID tokens and spoiled `iss`, and withdraws the
+        keys published for forged tokens."""
     def counts(self) -> dict[str, int]:
         """Requests received per endpoint (and per grant type: `token.refresh_token`, ...)."""
     def count(self, endpoint: str) -> int: ...

@@ -36,8 +36,10 @@ class OAuthProvider:
     default the token endpoint's, unless the provider's metadata lists others), `timeout`
     (seconds per request), `allow_insecure_http` (plain HTTP off loopback),
     `max_response_size` (the largest answer read from the provider, in bytes; 1 MiB by
-    default: a larger one is an `InvalidResponseError`) and `device_authorization_endpoint`
-    (RFC 8628, for `start_device_login`).
+    default: a larger one is an `InvalidResponseError`), `device_authorization_endpoint`
+    (RFC 8628, for `start_device_login`), and for the mix-up defence of RFC 9207 `issuer` (a
+    redirect's `iss` must be it) and `authorization_response_iss_parameter_supported` (every
+    redirect must carry `iss`; needs `issuer`).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -69,6 +71,8 @@ class OAuthProvider:
         allow_insecure_http: bool = False,
         max_response_size: int = MAX_RESPONSE_SIZE,
         device_authorization_endpoint: Optional[str] = None,
+        issuer: Optional[str] = None,
+        authorization_response_iss_parameter_supported: Optional[bool] = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -93,6 +97,10 @@ class OAuthProvider:
         self.allow_insecure_http = allow_insecure_http
         self.max_response_size = max_response_size
         self.device_authorization_endpoint = device_authorization_endpoint
+        self.issuer = issuer
+        self.authorization_response_iss_parameter_supported = (
+            authorization_response_iss_parameter_supported
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

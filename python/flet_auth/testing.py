@@ -40,7 +40,9 @@ class MockOAuthServer(MockServerCore):
     verification page `/device` (`approve_device()` and `deny_device()` decide as the user
     would; `device_interval` and `device_expires_in` are its `interval` and `expires_in`).
     `fail()` injects faults, `slow_down_device()` answers `slow_down`, `counts()` tells what
-    was asked.
+    was asked. Redirects carry `iss` and discovery announces it (RFC 9207) unless
+    `authorization_response_iss_parameter_supported=False`; `forge_iss("wrong")` or
+    `forge_iss("missing")` spoils the next one.
     """
 
     def __enter__(self) -> "MockOAuthServer":
@@ -73,8 +75,11 @@ class MockOAuthServer(MockServerCore):
         public: bool = False,
         **settings: Any,
     ) -> OAuthProvider:
-        """An `OAuthProvider` for this server: the confidential client, or the public one."""
+        """An `OAuthProvider` for this server: the confidential client, or the public one.
+        It knows the server's `issuer`, so a redirect with a wrong `iss` is refused (RFC 9207);
+        pass `authorization_response_iss_parameter_supported=True` to refuse one without."""
         settings.setdefault("scopes", ["openid", "profile", "email"])
+        settings.setdefault("issuer", self.issuer)
         settings.setdefault("user_endpoint", self.userinfo_endpoint)
         settings.setdefault("user_id_fn", lambda u: u["sub"])
         settings.setdefault("device_authorization_endpoint", self.device_authorization_endpoint)

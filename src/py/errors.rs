@@ -25,10 +25,11 @@ enum Kind {
     InvalidToken,
     IdToken,
     Internal,
+    IssuerMismatch,
 }
 
 /// name, parent (index into this table), extra builtin base, docstring.
-const KINDS: [(&str, Option<usize>, Option<&str>, &str); 12] = [
+const KINDS: [(&str, Option<usize>, Option<&str>, &str); 13] = [
     (
         "AuthError",
         None,
@@ -101,6 +102,12 @@ const KINDS: [(&str, Option<usize>, Option<&str>, &str); 12] = [
         Some("RuntimeError"),
         "The engine itself failed (a task panicked, the interpreter is shutting down); not the provider.",
     ),
+    (
+        "IssuerMismatchError",
+        Some(0),
+        None,
+        "The redirect's `iss` is not the provider's issuer, or is missing though the provider announced it (RFC 9207).",
+    ),
 ];
 
 static TYPES: PyOnceLock<Vec<Py<PyType>>> = PyOnceLock::new();
@@ -158,6 +165,7 @@ fn kind(err: &Error) -> Kind {
         Error::Timeout(_) => Kind::Timeout,
         Error::InsecureTransport(_) => Kind::InsecureTransport,
         Error::StateMismatch(_) => Kind::StateMismatch,
+        Error::IssuerMismatch(_) => Kind::IssuerMismatch,
         Error::Configuration(_) => Kind::Configuration,
         Error::InvalidToken(_) => Kind::InvalidToken,
         Error::IdToken(_) => Kind::IdToken,

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use flet_auth_mock_idp::{
-    users_from_claims, Endpoint, Fault, Forgery, MockError, MockServer, Settings, SigningAlg,
+    users_from_claims, Endpoint, Fault, Forgery, IssForgery, MockError, MockServer, Settings,
+    SigningAlg,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -62,7 +63,8 @@ impl MockServerCore {
                         public_client_id=None, access_token_ttl=3600,
                         refresh_tokens=true, login_form=false, redirect_uris=None,
                         id_token_alg="RS256", issuer=None, device_interval=5.0,
-                        device_expires_in=600))]
+                        device_expires_in=600,
+                        authorization_response_iss_parameter_supported=true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -79,6 +81,7 @@ impl MockServerCore {
         issuer: Option<String>,
         device_interval: f64,
         device_expires_in: u64,
+        authorization_response_iss_parameter_supported: bool,
     ) -> PyResult<Self> {
         crate::py::logging::ensure(py)?;
         if !(device_interval.is_finite() && device_interval >= 0.0) {
@@ -91,8 +94,11 @@ impl MockServerCore {
             access_token_ttl,
             id_token_alg: id_token_alg.parse::<SigningAlg>().map_err(to_py)?,
             issuer,
-            device_interval: std::time::Duration::from_secs_f64(device_interval),
+            device_interval: std::time::Duration::try_from_secs_f64(device_interval).map_err(
+                |_| Error::Configuration("device_interval must be a number of seconds >= 0".into()),
+            )?,
             device_code_ttl: std::time::Duration::from_secs(device_expires_in),
+            iss_parameter_supported: authorization_response_iss_parameter_supported,
             ..Settings::default()
         };
         if let Some(users) = users {
@@ -164,6 +170,22 @@ impl MockServerCore {
     #[getter]
     fn issuer(&self) -> PyResult<String> {
         self.server.issuer().map_err(to_py)
+    }
+
+    /// Whether authorization responses carry `iss` and discovery announces it (RFC 9207).
+    #[getter]
+    fn authorization_response_iss_parameter_supported(&self) -> bool {
+        self.server.settings().iss_parameter_supported
+    }
+
+    /// Spoils the `iss` of the next `times` authorization responses (RFC 9207): `kind`
+    /// "wrong" sends another provider's issuer (even when the parameter is off), "missing"
+    /// sends none.
+    #[pyo3(signature = (kind, times=1))]
+    fn forge_iss(&self, kind: &str, times: usize) -> PyResult<()> {
+        let forgery = kind.parse::<IssForgery>().map_err(to_py)?;
+        self.server.forge_iss(forgery, times);
+        Ok(())
     }
 
     /// `alg` of the ID tokens: "RS256" or "ES256".
@@ -246,8 +268,8 @@ impl MockServerCore {
         Ok(())
     }
 
-    /// Forgets the queued faults and forged ID tokens, and withdraws the keys published for
-    /// forged tokens.
+    /// Forgets the queued faults, forged ID tokens and spoiled `iss`, and withdraws the keys
+    /// published for forged tokens.
     fn clear_faults(&self) {
         self.server.clear_faults();
     }

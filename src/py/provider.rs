@@ -100,6 +100,8 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         end_session_endpoint: text(provider, "end_session_endpoint")?,
         device_authorization_endpoint: text(provider, "device_authorization_endpoint")?,
         oidc,
+        issuer: text(provider, "issuer")?,
+        iss_parameter_supported: flag("authorization_response_iss_parameter_supported", false)?,
     };
     Ok(ProviderConfig::new(settings)?)
 }

@@ -232,13 +232,16 @@ impl ServiceCore {
     }
 
     /// Reads the redirect's query (a dict): an `error` raises `OAuthError`, the `state` is
-    /// checked as `check_state` does, and the code is returned.
+    /// checked as `check_state` does, then the `iss` (RFC 9207: `IssuerMismatchError`, and
+    /// the login ends), and the code is returned.
     fn check_authorization_response(&self, params: HashMap<String, String>) -> PyResult<String> {
         let response = authorization_response(&params)?;
         let state = response
             .state
             .ok_or_else(|| Error::StateMismatch("the redirect carries no state".into()))?;
-        self.service()?.check_state(&state)?;
+        let service = self.service()?;
+        service.check_state(&state)?;
+        service.check_issuer(response.iss.as_deref())?;
         Ok(response.code)
     }
 

@@ -40,6 +40,12 @@ pub struct ProviderConfig {
     pub device_authorization_endpoint: Option<Url>,
     /// Set for OpenID Connect providers (those that publish a `jwks_uri`).
     pub oidc: Option<OidcConfig>,
+    /// The issuer a redirect's `iss` must be (RFC 9207): the `issuer` setting, else the
+    /// OpenID Connect issuer.
+    pub issuer: Option<String>,
+    /// The provider announces `authorization_response_iss_parameter_supported`: every
+    /// redirect must carry `iss`.
+    pub iss_parameter_supported: bool,
 }
 
 /// What an OpenID Connect provider's discovery document says about its ID tokens.
@@ -74,6 +80,9 @@ pub struct ProviderSettings {
     pub device_authorization_endpoint: Option<String>,
     /// `(issuer, jwks_uri, id_token_signing_alg_values_supported)` of an OpenID provider.
     pub oidc: Option<(String, String, Vec<String>)>,
+    /// RFC 9207: the provider's issuer and whether it announces the `iss` parameter.
+    pub issuer: Option<String>,
+    pub iss_parameter_supported: bool,
 }
 
 impl ProviderConfig {
@@ -98,6 +107,15 @@ impl ProviderConfig {
             }),
             None => None,
         };
+        let issuer = s
+            .issuer
+            .filter(|i| !i.is_empty())
+            .or_else(|| oidc.as_ref().map(|o| o.issuer.clone()));
+        if s.iss_parameter_supported && issuer.is_none() {
+            return Err(Error::Configuration(
+                "authorization_response_iss_parameter_supported needs the provider's issuer".into(),
+            ));
+        }
         let method = s.token_endpoint_auth_method.as_deref();
         let revocation_method = s
             .revocation_endpoint_auth_method
@@ -127,6 +145,8 @@ impl ProviderConfig {
                 s.device_authorization_endpoint,
             )?,
             oidc,
+            issuer,
+            iss_parameter_supported: s.iss_parameter_supported,
         })
     }
 
@@ -252,6 +272,41 @@ mod tests {
             max_response_size_from(Some(0)),
             Err(Error::Configuration(_))
         ));
+    }
+
+    #[test]
+    fn announcing_the_iss_parameter_needs_an_issuer() {
+        let announced = || ProviderSettings {
+            iss_parameter_supported: true,
+            ..settings()
+        };
+        assert!(matches!(
+            ProviderConfig::new(announced()),
+            Err(Error::Configuration(_))
+        ));
+        let with_issuer = ProviderSettings {
+            issuer: Some("https://idp.invalid".into()),
+            ..announced()
+        };
+        let issuer = ProviderConfig::new(with_issuer).map(|p| p.issuer);
+        assert_eq!(
+            issuer.ok().flatten().as_deref(),
+            Some("https://idp.invalid")
+        );
+    }
+
+    #[test]
+    fn the_openid_issuer_is_the_issuer_a_redirect_is_checked_against() {
+        let openid = ProviderSettings {
+            oidc: Some((
+                "https://op.invalid".into(),
+                "https://op.invalid/jwks".into(),
+                Vec::new(),
+            )),
+            ..settings()
+        };
+        let issuer = ProviderConfig::new(openid).map(|p| p.issuer);
+        assert_eq!(issuer.ok().flatten().as_deref(), Some("https://op.invalid"));
     }
 
     #[test]

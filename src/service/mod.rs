@@ -18,6 +18,7 @@ use crate::errors::{Error, Result};
 use crate::oidc::{id_token, logout, userinfo, verify::Expectations};
 use crate::rfc6749::authorization::{authorization_request, PendingLogin};
 use crate::rfc6749::provider::ProviderConfig;
+use crate::rfc6749::redirect;
 use crate::rfc6749::token::{lock, TokenCell, TokenData};
 use crate::rfc6749::token_request;
 use crate::transport::display;
@@ -104,6 +105,18 @@ impl Service {
                 "no login is waiting for a redirect".into(),
             )),
         }
+    }
+
+    /// RFC 9207 §2.4: checks a redirect's `iss` against the provider's issuer. A wrong or
+    /// missing one ends the login in progress (its `state` was spent, its PKCE verifier and
+    /// nonce are dropped), so that its code cannot be exchanged.
+    pub fn check_issuer(&self, iss: Option<&str>) -> Result<()> {
+        let p = &*self.provider;
+        let checked = redirect::check_issuer(iss, p.issuer.as_deref(), p.iss_parameter_supported);
+        if checked.is_err() {
+            self.state().login = None;
+        }
+        checked
     }
 
     /// The current token as it is.

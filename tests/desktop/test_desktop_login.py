@@ -21,6 +21,7 @@ from desktop_browser import Browser, get, redirect_url_of
 from flet_auth import (
     AuthPage,
     ConfigurationError,
+    IssuerMismatchError,
     LoginEvent,
     OAuthError,
     TimeoutError,
@@ -103,6 +104,17 @@ async def test_wrong_or_missing_state_gets_400_and_the_login_keeps_waiting(
     await asyncio.gather(*visits)
     assert statuses == [400, 400, 404, 200]
     assert page.auth is not None and [e.error for e in events] == [""]
+
+
+async def test_a_redirect_with_a_wrong_iss_is_refused_before_the_code_is_exchanged(
+    server: MockOAuthServer, events: list[LoginEvent]
+) -> None:
+    server.forge_iss("wrong")
+    page = page_with(events)
+    with pytest.raises(IssuerMismatchError):
+        await page.login(server.provider(LOOPBACK), on_open_authorization_url=Browser(server))
+    assert page.auth is None and len(events) == 1 and "iss" in events[0].error
+    assert server.count("token") == 0
 
 
 async def test_no_redirect_within_the_timeout_is_a_timeout_error(server: MockOAuthServer) -> None:

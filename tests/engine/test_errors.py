@@ -268,6 +268,12 @@ def test_a_fault_delay_too_large_is_refused_by_the_bundled_provider(
         server.fail("token", 500, delay=1e30)
 
 
+@pytest.mark.parametrize("interval", [-1.0, 1e30, float("nan")])
+def test_a_bad_device_interval_is_refused_by_the_bundled_provider(interval: float) -> None:
+    with pytest.raises(ConfigurationError, match="device_interval"):
+        MockOAuthServer(device_interval=interval)
+
+
 def test_bad_settings_are_configuration_errors(server: MockOAuthServer) -> None:
     with pytest.raises(ConfigurationError):
         AuthorizationService(server.provider(token_endpoint_auth_method="magic"), False, False)

@@ -74,6 +74,7 @@ def test_denied_consent_comes_back_as_access_denied(server: MockOAuthServer) -> 
         "error": "access_denied",
         "error_description": "The user denied the request",
         "state": state,
+        "iss": server.issuer,  # RFC 9207 §2: error responses name the issuer too
     }
 
 

@@ -21,7 +21,13 @@ import flet as ft
 import pytest
 
 import flet_auth.flet
-from flet_auth import AuthorizationService, ConfigurationError, OAuthError, TimeoutError
+from flet_auth import (
+    AuthorizationService,
+    ConfigurationError,
+    IssuerMismatchError,
+    OAuthError,
+    TimeoutError,
+)
 from flet_auth.store import FileTokenStore
 from flet_auth.testing import MockOAuthServer
 from flet_desktop_client import DesktopClient, SystemBrowser, listening_sockets
@@ -353,6 +359,17 @@ async def test_exchange_failure_fires_on_login_and_raises(
     with pytest.raises(OAuthError):
         await flet_auth.flet.login(page, server.provider(LOOPBACK))
     assert [e.error for e in events] == ["invalid_grant"]
+
+
+async def test_a_redirect_with_a_wrong_iss_fires_on_login_and_exchanges_no_code(
+    client: DesktopClient, page: ft.Page, events: list[Any], server: MockOAuthServer
+) -> None:
+    server.forge_iss("wrong")
+    with_browser(client, SystemBrowser(server))
+    with pytest.raises(IssuerMismatchError):
+        await flet_auth.flet.login(page, server.provider(LOOPBACK))
+    assert len(events) == 1 and "iss" in events[0].error
+    assert server.count("token") == 0
 
 
 async def test_second_login_ends_the_first_one_still_waiting(

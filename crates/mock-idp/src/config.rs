@@ -31,6 +31,9 @@ pub struct Settings {
     pub device_interval: Duration,
     /// The lifetime of device and user codes.
     pub device_code_ttl: Duration,
+    /// RFC 9207: send `iss` in authorization responses and announce it in discovery
+    /// (`authorization_response_iss_parameter_supported`).
+    pub iss_parameter_supported: bool,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             issuer: None,
             device_interval: Duration::from_secs(5),
             device_code_ttl: Duration::from_secs(600),
+            iss_parameter_supported: true,
         }
     }
 }

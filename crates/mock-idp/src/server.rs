@@ -15,6 +15,7 @@ use crate::error::MockError;
 use crate::faults::{Endpoint, Fault};
 use crate::forgery::Forgery;
 use crate::keys::{self, KeyRing, SigningAlg};
+use crate::rfc9207::IssForgery;
 use crate::routes;
 use crate::state::MockState;
 
@@ -220,6 +221,11 @@ impl MockServer {
         Ok(())
     }
 
+    /// Spoils the `iss` of the next `times` authorization responses (RFC 9207).
+    pub fn forge_iss(&self, forgery: IssForgery, times: usize) {
+        self.inner.state.add_iss_forgery(forgery, times);
+    }
+
     pub fn id_token_alg(&self) -> SigningAlg {
         self.settings().id_token_alg
     }
@@ -319,6 +325,30 @@ mod tests {
             Some("access_denied")
         );
         assert_eq!(server.count("authorize"), 2);
+        runtime.block_on(server.stop());
+        Ok(())
+    }
+
+    #[test]
+    fn authorization_responses_carry_the_issuer_unless_spoiled() -> Result<(), MockError> {
+        let runtime = runtime();
+        let server = server()?;
+        let base = format!("http://{}", server.start(runtime.handle())?);
+        let url = format!(
+            "{base}/authorize?response_type=code&client_id=mock-client\
+             &redirect_uri=http%3A%2F%2F127.0.0.1%3A1%2Fcb&state=s1"
+        );
+        let iss = |q: &BTreeMap<String, String>| q.get("iss").cloned();
+        let issued = runtime.block_on(server.authorize(&url, None, true))?;
+        assert_eq!(iss(&issued), Some(server.issuer()?));
+        server.forge_iss(IssForgery::Wrong, 1);
+        let denied = runtime.block_on(server.authorize(&url, None, false))?;
+        assert_eq!(iss(&denied).as_deref(), Some(crate::rfc9207::WRONG_ISSUER));
+        server.forge_iss(IssForgery::Missing, 1);
+        assert_eq!(
+            iss(&runtime.block_on(server.authorize(&url, None, true))?),
+            None
+        );
         runtime.block_on(server.stop());
         Ok(())
     }

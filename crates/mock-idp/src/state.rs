@@ -17,6 +17,7 @@ use crate::forgery::Forgery;
 use crate::grants::{AuthorizationCode, Grant, Grants};
 use crate::id_token::{self, IdTokenFacts};
 use crate::keys::{KeyRing, SigningKey};
+use crate::rfc9207::{self, IssForgery};
 use crate::users::MockUser;
 
 /// What tests asked for and what they queued.
@@ -25,6 +26,7 @@ struct Requests {
     counts: BTreeMap<String, u64>,
     faults: HashMap<Endpoint, VecDeque<Fault>>,
     forgeries: VecDeque<Forgery>,
+    iss_forgeries: VecDeque<IssForgery>,
     last_end_session: Option<BTreeMap<String, String>>,
     last_token_request: Option<BTreeMap<String, String>>,
     /// Device polls to answer `slow_down` whatever their timing.
@@ -145,15 +147,30 @@ impl MockState {
             .extend(std::iter::repeat_n(forgery, times));
     }
 
-    /// Clears the queued faults and forged ID tokens, and withdraws the keys published for
-    /// forged tokens.
+    /// Clears the queued faults, forged ID tokens and `iss`, and withdraws the keys published
+    /// for forged tokens.
     pub fn clear_faults(&self) {
         let mut requests = lock(&self.requests);
         requests.faults.clear();
         requests.forgeries.clear();
         requests.slow_downs = 0;
+        requests.iss_forgeries.clear();
         drop(requests);
         self.keys().clear_decoys();
+    }
+
+    pub fn add_iss_forgery(&self, forgery: IssForgery, times: usize) {
+        let mut requests = lock(&self.requests);
+        let queue = &mut requests.iss_forgeries;
+        queue.extend(std::iter::repeat_n(forgery, times));
+    }
+
+    /// The `iss` of the next authorization response (RFC 9207 §2), spoiled by the next
+    /// queued `iss` forgery.
+    pub fn response_iss(&self) -> Option<String> {
+        let forgery = lock(&self.requests).iss_forgeries.pop_front();
+        let issuer = self.issuer().unwrap_or_default();
+        rfc9207::response_iss(&issuer, self.settings.iss_parameter_supported, forgery)
     }
 
     pub fn set_last_end_session(&self, query: BTreeMap<String, String>) {

@@ -69,11 +69,12 @@ class FlaskOAuthClient(WebClient):
     def authorize_access_token(self) -> OAuthToken:
         """Completes the login from the provider's redirect and returns the token.
 
-        Checks `state` (single use, this browser's, not expired), exchanges the code (with the
-        PKCE verifier; for OpenID Connect the ID token is verified and its `nonce` checked),
-        loads the user, stores the login and rotates the session's login id. `on_login`
-        handlers run. Raises `StateMismatchError`, `OAuthError` (the provider's `error`, such as
-        `access_denied`), `IDTokenError`, or the transport errors of the exchange.
+        Checks `state` (single use, this browser's, not expired) and `iss` (RFC 9207),
+        exchanges the code (with the PKCE verifier; for OpenID Connect the ID token is verified
+        and its `nonce` checked), loads the user, stores the login and rotates the session's
+        login id. `on_login` handlers run. Raises `StateMismatchError`, `IssuerMismatchError`,
+        `OAuthError` (the provider's `error`, such as `access_denied`), `IDTokenError`, or the
+        transport errors of the exchange.
         """
         try:
             done = self.complete_login()

@@ -44,6 +44,27 @@ def _discovered(name: str) -> property:
     return property(get, set, doc=f"`{key}` from the discovery document, unless set.")
 
 
+def _iss_parameter_supported() -> property:
+    key = "authorization_response_iss_parameter_supported"
+
+    def get(self: "OpenIDProvider") -> bool:
+        explicit = self._explicit.get(key)
+        if explicit is not None:
+            return bool(explicit)
+        return self.metadata.get(key) is True
+
+    def set(self: "OpenIDProvider", value: Any) -> None:
+        if value is not None:
+            self._explicit[key] = value
+
+    return property(
+        get,
+        set,
+        doc=f"As set, else `{key}` from the discovery document (RFC 9207): when true, every "
+        "redirect must carry `iss`.",
+    )
+
+
 def _client_auth_from(supported: Any) -> str:
     """The client authentication for a confidential client, from the provider's
     `token_endpoint_auth_methods_supported` (OpenID Connect Discovery 1.0 §3: absent means
@@ -105,6 +126,8 @@ class OpenIDProvider(OAuthProvider):
     when set, else with the token endpoint's method when the provider lists it in
     `revocation_endpoint_auth_methods_supported` or lists nothing, else with
     `client_secret_basic` or `client_secret_post` as listed.
+    A redirect's `iss` must be the issuer, and must be there when the discovery document
+    announces `authorization_response_iss_parameter_supported` (RFC 9207).
     """
 
     authorization_endpoint = _discovered("authorization_endpoint")
@@ -120,6 +143,7 @@ class OpenIDProvider(OAuthProvider):
     device_authorization_endpoint = _discovered("device_authorization_endpoint")
     id_token_signing_alg_values_supported = _discovered("id_token_signing_alg_values_supported")
     token_endpoint_auth_method = _token_endpoint_auth_method()
+    authorization_response_iss_parameter_supported = _iss_parameter_supported()
 
     def __init__(
         self,

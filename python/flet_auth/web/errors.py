@@ -12,6 +12,7 @@ from flet_auth._core import (
     IDTokenError,
     InternalError,
     InvalidResponseError,
+    IssuerMismatchError,
     OAuthError,
     StateMismatchError,
     TransportError,
@@ -79,11 +80,12 @@ CSRF_REFUSED = ErrorAnswer(403, "Forbidden", "The logout form's CSRF token is mi
 
 
 def login_failure(e: AuthError) -> ErrorAnswer:
-    """The page for a login that failed at the redirect back: 400 for a bad `state`, 401 for
-    a refusal (the provider's `error`, an ID token that fails its checks), 500 for a fault of
-    this app (its settings, the engine), else 502. A 5xx page is generic: the exception's
-    text (endpoint hosts and paths, socket errors) goes to the log only, as a warning."""
-    if isinstance(e, StateMismatchError):
+    """The page for a login that failed at the redirect back: 400 for a bad `state` or `iss`
+    (RFC 9207), 401 for a refusal (the provider's `error`, an ID token that fails its checks),
+    500 for a fault of this app (its settings, the engine), else 502. A 5xx page is generic:
+    the exception's text (endpoint hosts and paths, socket errors) goes to the log only, as a
+    warning."""
+    if isinstance(e, (StateMismatchError, IssuerMismatchError)):
         answer = ErrorAnswer(400, "Sign-in failed", str(e))
     elif isinstance(e, (OAuthError, IDTokenError)):
         answer = ErrorAnswer(401, "Sign-in failed", str(e))

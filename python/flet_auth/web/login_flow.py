@@ -145,10 +145,10 @@ def complete_login(
     query: Mapping[str, str],
     regenerate: Optional[browser_session.Regenerate] = None,
 ) -> CompletedLogin:
-    """Completes the login from the redirect's `query` (`state`, `code` or `error`):
-    checks it, exchanges the code (PKCE verifier sent; for OpenID Connect the ID token and
-    its nonce verified), loads the user and keeps the login in a cleared session that
-    `regenerate` gives a new id."""
+    """Completes the login from the redirect's `query` (`state`, `code` or `error`, `iss`):
+    checks it (the `iss` as RFC 9207 says), exchanges the code (PKCE verifier sent; for
+    OpenID Connect the ID token and its nonce verified), loads the user and keeps the login
+    in a cleared session that `regenerate` gives a new id."""
     pending, _ = take_pending(logins, session, query)
     saved_login = check_pending(pending, client.name)
     service = client.new_service(redirect_uri=pending.redirect_uri)

@@ -35,6 +35,8 @@ SETTINGS = (
     "allow_insecure_http",
     "token_endpoint_auth_method",
     "revocation_endpoint_auth_method",
+    "issuer",
+    "authorization_response_iss_parameter_supported",
 )
 """The settings `register(name, **settings)` takes (also `{NAME}_{SETTING}` in the config)."""
 CLIENT_KWARGS = (
@@ -114,12 +116,14 @@ class ProviderSettings:
         redirect_url = get("redirect_uri") or default_redirect_uri()
         kwargs = self.client_kwargs()
         settings: dict[str, Any] = {}
-        for key in (
+        passed = (
             "timeout",
             "allow_insecure_http",
             "token_endpoint_auth_method",
             "revocation_endpoint_auth_method",
-        ):
+        )
+        rfc9207 = ("issuer", "authorization_response_iss_parameter_supported")
+        for key in passed + rfc9207:
             value = get(key, kwargs.get(key))
             if value is not None:
                 settings[key] = value

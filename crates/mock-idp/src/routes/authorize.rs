@@ -1,6 +1,7 @@
 //! The authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2): consent at once,
 //! as the user a test names in `x-mock-user`, or through the HTML form; then the redirect
-//! with a code (and PKCE's challenge kept for the token request) or an error.
+//! with a code (and PKCE's challenge kept for the token request) or an error, and the `iss`
+//! of RFC 9207.
 
 use std::sync::Arc;
 
@@ -90,10 +91,15 @@ fn decide(
     allow: bool,
 ) -> Response {
     let state_param = params.get("state").map(String::as_str);
+    // RFC 9207 §2: error responses carry `iss` too.
+    let iss = state.response_iss();
     let error = |code: &str, description: &str| {
         let mut pairs = vec![("error", code), ("error_description", description)];
         if let Some(s) = state_param {
             pairs.push(("state", s));
+        }
+        if let Some(iss) = &iss {
+            pairs.push(("iss", iss));
         }
         redirect(redirect_uri, &pairs)
     };
@@ -142,6 +148,9 @@ fn decide(
     let mut pairs = vec![("code", code.as_str())];
     if let Some(s) = state_param {
         pairs.push(("state", s));
+    }
+    if let Some(iss) = &iss {
+        pairs.push(("iss", iss));
     }
     redirect(redirect_uri, &pairs)
 }

@@ -20,12 +20,10 @@ pub async fn provider_metadata(State(state): State<Arc<MockState>>) -> Response 
     }
     let base_url = state.base_url().unwrap_or_default();
     let issuer = state.issuer().unwrap_or_default();
-    Json(discovery::metadata(
-        &base_url,
-        &issuer,
-        &state.settings.users,
-    ))
-    .into_response()
+    let mut doc = discovery::metadata(&base_url, &issuer, &state.settings.users);
+    doc["authorization_response_iss_parameter_supported"] =
+        state.settings.iss_parameter_supported.into();
+    Json(doc).into_response()
 }
 
 /// Discovery under the path of an `issuer` setting (`{issuer}/.well-known/openid-configuration`);
