@@ -2,13 +2,8 @@
 `token_endpoint_auth_methods_supported` (OpenID Connect Discovery 1.0 §3), against the bundled
 provider behind a loopback HTTP proxy that rewrites that list and enforces it."""
 
-import json
-import threading
-import urllib.request
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -21,84 +16,46 @@ from flet_auth import (
     OpenIDProvider,
 )
 from flet_auth.testing import MockOAuthServer
+from json_server import (
+    INVALID_CLIENT,
+    Answer,
+    JSONServer,
+    client_auth_method,
+    document_of,
+    forward,
+    json_answer,
+)
 
 _ABSENT = object()
 
 
-class EnforcingProvider:
+class EnforcingProvider(JSONServer):
     """Serves the bundled provider's discovery document with `token_endpoint_auth_methods_supported`
     replaced, and refuses (401 `invalid_client`) a token request authenticated otherwise."""
 
     def __init__(self, upstream: MockOAuthServer, supported: Any) -> None:
+        super().__init__()
         self.upstream = upstream
         self.supported = supported
         self.used: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._token_endpoint = upstream.token_endpoint
 
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _document(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.upstream.discovery_url, timeout=10) as answer:
-            doc: dict[str, Any] = json.loads(answer.read())
+    def get(self, path: str) -> Answer:
+        doc = document_of(self.upstream.discovery_url)
         self._token_endpoint = doc["token_endpoint"]
         doc["token_endpoint"] = f"{self.url}/token"
         doc.pop("token_endpoint_auth_methods_supported", None)
         if self.supported is not _ABSENT:
             doc["token_endpoint_auth_methods_supported"] = self.supported
-        return doc
+        return json_answer(doc)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                self._send(200, json.dumps(outer._document()).encode())
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                basic = self.headers.get("Authorization", "").startswith("Basic ")
-                post = "client_secret" in parse_qs(body.decode())
-                method = (
-                    "client_secret_basic"
-                    if basic and not post
-                    else ("client_secret_post" if post and not basic else "mixed")
-                )
-                outer.used.append(method)
-                allowed = (
-                    outer.supported
-                    if isinstance(outer.supported, list)
-                    else ["client_secret_basic"]
-                )
-                if method not in allowed:
-                    self._send(401, b'{"error": "invalid_client"}')
-                    return
-                headers = {
-                    k: v
-                    for k, v in self.headers.items()
-                    if k.lower() in ("authorization", "content-type", "accept")
-                }
-                request = urllib.request.Request(
-                    outer._token_endpoint, data=body, headers=headers, method="POST"
-                )
-                with urllib.request.urlopen(request, timeout=10) as answer:
-                    self._send(answer.status, answer.read())
-
-        return Handler
+    def post(self, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        method = client_auth_method(headers, body)
+        self.used.append(method)
+        allowed = self.supported if isinstance(self.supported, list) else ["client_secret_basic"]
+        if method not in allowed:
+            return INVALID_CLIENT
+        return forward(self._token_endpoint, headers, body)
 
 
 @pytest.fixture

@@ -4,13 +4,8 @@ copied from the token endpoint's: against the bundled provider behind a loopback
 that announces the lists and refuses (401 `invalid_client`) a revocation authenticated
 otherwise."""
 
-import json
-import threading
-import urllib.request
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -22,12 +17,21 @@ from flet_auth import (
     OpenIDProvider,
 )
 from flet_auth.testing import MockOAuthServer
+from json_server import (
+    INVALID_CLIENT,
+    Answer,
+    JSONServer,
+    client_auth_method,
+    document_of,
+    forward,
+    json_answer,
+)
 
 _ABSENT = object()
 REDIRECT_URL = "http://127.0.0.1:8550/oauth_callback"
 
 
-class RevocationProxy:
+class RevocationProxy(JSONServer):
     """Serves the bundled provider's discovery document with its revocation endpoint here,
     `token_endpoint_auth_methods_supported` set to `token_methods` and
     `revocation_endpoint_auth_methods_supported` to `revocation_methods` (or removed), and
@@ -40,71 +44,30 @@ class RevocationProxy:
         revocation_methods: Any,
         accepted: list[str],
     ) -> None:
+        super().__init__()
         self.upstream = upstream
         self.token_methods = token_methods
         self.revocation_methods = revocation_methods
         self.accepted = accepted
         self.used: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.discovery_url = f"{self.url}/.well-known/openid-configuration"
         self.revocation_endpoint = f"{self.url}/revoke"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
 
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _document(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.upstream.discovery_url, timeout=10) as answer:
-            doc: dict[str, Any] = json.loads(answer.read())
+    def get(self, path: str) -> Answer:
+        doc = document_of(self.upstream.discovery_url)
         doc["revocation_endpoint"] = self.revocation_endpoint
         doc["token_endpoint_auth_methods_supported"] = self.token_methods
         doc.pop("revocation_endpoint_auth_methods_supported", None)
         if self.revocation_methods is not _ABSENT:
             doc["revocation_endpoint_auth_methods_supported"] = self.revocation_methods
-        return doc
+        return json_answer(doc)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                self._send(200, json.dumps(outer._document()).encode())
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                basic = self.headers.get("Authorization", "").startswith("Basic ")
-                post = "client_secret" in parse_qs(body.decode())
-                method = {(True, False): "client_secret_basic", (False, True): "client_secret_post"}
-                used = method.get((basic, post), "mixed")
-                outer.used.append(used)
-                if used not in outer.accepted:
-                    self._send(401, b'{"error": "invalid_client"}')
-                    return
-                headers = {
-                    k: v
-                    for k, v in self.headers.items()
-                    if k.lower() in ("authorization", "content-type", "accept")
-                }
-                request = urllib.request.Request(
-                    f"{outer.upstream.url}/revoke", data=body, headers=headers, method="POST"
-                )
-                with urllib.request.urlopen(request, timeout=10) as answer:
-                    self._send(answer.status, answer.read())
-
-        return Handler
+    def post(self, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        used = client_auth_method(headers, body)
+        self.used.append(used)
+        if used not in self.accepted:
+            return INVALID_CLIENT
+        return forward(f"{self.upstream.url}/revoke", headers, body)
 
 
 @pytest.fixture

@@ -4,35 +4,27 @@ without a usable one it is the configuration error of a provider without revocat
 a loopback provider written here that serves the documents it is given and records every
 request."""
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 
 from flet_auth import AuthorizationService, ConfigurationError, OAuthToken, OpenIDProvider
+from json_server import Answer, JSONServer, json_answer
 
 RFC8414 = "/.well-known/oauth-authorization-server"
 TOKEN = OAuthToken(access_token="at-1", refresh_token="rt-1", expires_in=3600)
 
 
-class DocumentServer:
+class DocumentServer(JSONServer):
     """Answers GETs of the paths in `documents` with their JSON (404 otherwise) and POSTs to
     `/revoke` with 200; records `(method, path, form)` of each request."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.documents: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def openid_document(self, issuer: str) -> dict[str, Any]:
         return {
@@ -45,34 +37,14 @@ class DocumentServer:
     def paths(self, method: str) -> list[str]:
         return [path for m, path, _ in self.requests if m == method]
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        outer = self
+    def get(self, path: str) -> Answer:
+        self.requests.append(("GET", path, {}))
+        document = self.documents.get(path)
+        return super().get(path) if document is None else json_answer(document)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                outer.requests.append(("GET", self.path, {}))
-                document = outer.documents.get(self.path)
-                if document is None:
-                    self._send(404, b'{"detail": "not found"}')
-                else:
-                    self._send(200, json.dumps(document).encode())
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.requests.append(("POST", self.path, parse_qs(body.decode())))
-                self._send(200, b"")
-
-        return Handler
+    def post(self, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        self.requests.append(("POST", path, parse_qs(body.decode())))
+        return 200, b""
 
 
 @pytest.fixture
