@@ -172,15 +172,23 @@ class AuthPage:
 
     def logout(self, revoke: bool = False) -> None:
         """Forgets the login and the saved token, then calls `on_logout`. With `revoke=True`
-        the tokens are first revoked at the provider (RFC 7009)."""
+        the tokens are first revoked at the provider (RFC 7009); a failed revocation is raised
+        once the login is forgotten and `on_logout` has run, as `flet_auth.flet.logout` and
+        the web logouts do: the user is logged out here either way."""
+        failure: Optional[AuthError] = None
         if self.auth is not None:
             if revoke:
-                self.auth.revoke_sync()
+                try:
+                    self.auth.revoke_sync()
+                except AuthError as e:
+                    failure = e
             self.auth.clear()
         self.auth = None
         if self.store is not None:
             self.store.clear()
         run_sync(_call(self.on_logout, LoginEvent(name="logout")))
+        if failure is not None:
+            raise failure
 
     def _load_saved(self) -> Optional[str]:
         """The stored token, or None when there is none or it cannot be read: a changed key or

@@ -21,6 +21,7 @@ from desktop_browser import Browser, get, redirect_url_of
 from flet_auth import (
     AuthPage,
     ConfigurationError,
+    HTTPStatusError,
     IssuerMismatchError,
     LoginEvent,
     OAuthError,
@@ -263,6 +264,27 @@ async def test_logout_clears_the_store(server: MockOAuthServer, store: FileToken
     page.on_logout = logouts.append
     await page.login(server.provider(LOOPBACK), on_open_authorization_url=Browser(server))
     page.logout()
+    assert store.load() is None and page.auth is None and len(logouts) == 1
+
+
+def test_a_failed_revocation_at_logout_forgets_the_login_then_raises(
+    server: MockOAuthServer, store: FileTokenStore
+) -> None:
+    logouts: list[Any] = []
+    page = AuthPage(store=store)
+    page.on_logout = logouts.append
+
+    def open_url(url: str) -> None:
+        import threading
+
+        threading.Thread(target=Browser(server)._visit, args=(url,)).start()
+
+    provider = server.provider(LOOPBACK)
+    provider.revocation_endpoint = f"{server.url}/revoke"  # type: ignore[attr-defined]
+    page.login_sync(provider, on_open_authorization_url=open_url)
+    server.fail("revoke", 503, "busy", times=2)
+    with pytest.raises(HTTPStatusError):
+        page.logout(revoke=True)
     assert store.load() is None and page.auth is None and len(logouts) == 1
 
 
