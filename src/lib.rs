@@ -15,6 +15,7 @@ mod python_json;
 mod rfc6749;
 mod rfc6750;
 mod rfc7009;
+mod rfc7523;
 mod rfc8628;
 mod service;
 mod transport;

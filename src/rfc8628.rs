@@ -68,7 +68,10 @@ pub async fn device_authorization_request(
         form.push(("scope", scope.join(" ")));
     }
     let builder = request::request(Method::POST, url, p.timeout)?;
-    let builder = p.client.apply(builder, &mut form);
+    // OpenID Connect Core §9: the assertion's audience is the token endpoint.
+    let builder = p
+        .client
+        .apply(builder, &mut form, p.token_endpoint.as_str())?;
     let response = request::send(builder.form(&form), url, p.max_response_size).await?;
     let device = parse_device_authorization_response(&response)?;
     log::info!(target: "flet_auth", "device login started at {}", display(url));

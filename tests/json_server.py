@@ -3,6 +3,7 @@ proxy in front of the bundled one): subclasses answer `get(path)` and `post(path
 body)` with `(status, body)`. Also what the enforcing proxies share: the client
 authentication a token or revocation request used, and forwarding a request upstream."""
 
+import base64
 import json
 import threading
 import urllib.error
@@ -72,8 +73,14 @@ INVALID_CLIENT: Answer = (401, b'{"error": "invalid_client"}')
 
 
 def client_auth_method(headers: Mapping[str, str], body: bytes) -> str:
-    """How a request authenticated its client: `client_secret_basic`, `client_secret_post`, or
-    `mixed` (both or neither)."""
+    """How a request authenticated its client: `client_secret_basic`, `client_secret_post`,
+    `private_key_jwt` or `client_secret_jwt` (a JWT assertion, by its `alg`), or `mixed` (both
+    or neither)."""
+    assertion = parse_qs(body.decode()).get("client_assertion")
+    if assertion:
+        header = assertion[0].split(".")[0]
+        alg = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["alg"]
+        return "client_secret_jwt" if alg.startswith("HS") else "private_key_jwt"
     basic = any(k.lower() == "authorization" and v.startswith("Basic ") for k, v in headers.items())
     post = "client_secret" in parse_qs(body.decode())
     if basic != post:

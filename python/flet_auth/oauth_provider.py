@@ -32,7 +32,10 @@ class OAuthProvider:
 
     Keyword-only settings: `pkce` (fresh PKCE S256 per login unless `code_challenge` /
     `code_verifier` are given), `token_endpoint_auth_method` (`client_secret_post`,
-    `client_secret_basic` or `none`), `revocation_endpoint_auth_method` (the same names; by
+    `client_secret_basic`, `none`, or the JWT assertions of RFC 7523 `client_secret_jwt` (HS256
+    with the secret) and `private_key_jwt` with `client_key` (a private RSA or EC P-256 JWK as a
+    dict, or a PEM string) and `client_key_alg` (RS256 or ES256 by the key's type unless set),
+    `revocation_endpoint_auth_method` (the same names; by
     default the token endpoint's, unless the provider's metadata lists others), `timeout`
     (seconds per request), `allow_insecure_http` (plain HTTP off loopback),
     `max_response_size` (the largest answer read from the provider, in bytes; 1 MiB by
@@ -66,6 +69,8 @@ class OAuthProvider:
         *,
         pkce: bool = True,
         token_endpoint_auth_method: str = "client_secret_post",
+        client_key: Optional[dict[str, Any] | str] = None,
+        client_key_alg: Optional[str] = None,
         revocation_endpoint_auth_method: Optional[str] = None,
         timeout: float = 30.0,
         allow_insecure_http: bool = False,
@@ -92,6 +97,8 @@ class OAuthProvider:
         self.code_verifier = code_verifier
         self.pkce = pkce
         self.token_endpoint_auth_method = token_endpoint_auth_method
+        self.client_key = client_key
+        self.client_key_alg = client_key_alg
         self.revocation_endpoint_auth_method = revocation_endpoint_auth_method
         self.timeout = timeout
         self.allow_insecure_http = allow_insecure_http

@@ -9,6 +9,7 @@ use pyo3::types::PyDict;
 
 use crate::errors::Error;
 use crate::rfc6749::provider::{compose_scope, ProviderConfig, ProviderSettings};
+use crate::rfc7523::ClientKey;
 
 /// `provider.name`, or None when it is missing or None.
 fn attr<'py>(provider: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -29,6 +30,27 @@ fn required(provider: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
     text(provider, name)?
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Error::Configuration(format!("provider.{name} is required")).into())
+}
+
+/// `provider.client_key`: a private JWK (its string members) or a PEM string. The error names
+/// the setting, never the key.
+fn client_key(provider: &Bound<'_, PyAny>) -> PyResult<Option<ClientKey>> {
+    let Some(key) = attr(provider, "client_key")? else {
+        return Ok(None);
+    };
+    if let Ok(pem) = key.extract::<String>() {
+        return Ok(Some(ClientKey::Pem(pem)));
+    }
+    let jwk = key.cast_into::<PyDict>().map_err(|_| {
+        Error::Configuration("provider.client_key must be a JWK dict or a PEM string".into())
+    })?;
+    let mut members = serde_json::Map::new();
+    for (k, v) in jwk.iter() {
+        if let (Ok(k), Ok(v)) = (k.extract::<String>(), v.extract::<String>()) {
+            members.insert(k, serde_json::Value::String(v));
+        }
+    }
+    Ok(Some(ClientKey::Jwk(members)))
 }
 
 /// Reads and checks a provider's settings.
@@ -72,6 +94,8 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         client_id: required(provider, "client_id")?,
         client_secret: text(provider, "client_secret")?,
         token_endpoint_auth_method: text(provider, "token_endpoint_auth_method")?,
+        client_key: client_key(provider)?,
+        client_key_alg: text(provider, "client_key_alg")?,
         authorization_endpoint: required(provider, "authorization_endpoint")?,
         token_endpoint: required(provider, "token_endpoint")?,
         redirect_url: required(provider, "redirect_url")?,

@@ -7,6 +7,7 @@ use oauth2::ClientSecret;
 use reqwest::RequestBuilder;
 
 use crate::errors::{Error, Result};
+use crate::rfc7523::{AssertionSigner, ClientKey, ASSERTION_TYPE};
 
 /// How the client proves who it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +18,10 @@ pub enum ClientAuthMethod {
     ClientSecretBasic,
     /// A public client: `client_id` in the form body, no secret.
     None,
+    /// A JWT assertion signed with the client's private key (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// A JWT assertion signed HS256 with the client secret (OpenID Connect Core §9).
+    ClientSecretJwt,
 }
 
 impl ClientAuthMethod {
@@ -26,8 +31,11 @@ impl ClientAuthMethod {
             "client_secret_post" => Ok(Self::ClientSecretPost),
             "client_secret_basic" => Ok(Self::ClientSecretBasic),
             "none" => Ok(Self::None),
+            "private_key_jwt" => Ok(Self::PrivateKeyJwt),
+            "client_secret_jwt" => Ok(Self::ClientSecretJwt),
             other => Err(Error::Configuration(format!(
-                "{setting} must be client_secret_post, client_secret_basic or none, not {other:?}"
+                "{setting} must be client_secret_post, client_secret_basic, private_key_jwt, \
+                 client_secret_jwt or none, not {other:?}"
             ))),
         }
     }
@@ -38,6 +46,8 @@ impl ClientAuthMethod {
             Self::ClientSecretPost => "client_secret_post",
             Self::ClientSecretBasic => "client_secret_basic",
             Self::None => "none",
+            Self::PrivateKeyJwt => "private_key_jwt",
+            Self::ClientSecretJwt => "client_secret_jwt",
         }
     }
 }
@@ -48,11 +58,20 @@ pub struct ClientAuth {
     pub client_id: String,
     secret: Option<ClientSecret>,
     pub method: ClientAuthMethod,
+    /// The signer of `private_key_jwt` assertions, from `client_key`.
+    key: Option<AssertionSigner>,
 }
 
 impl ClientAuth {
-    /// `method` defaults to Flet's `client_secret_post`.
-    pub fn new(client_id: String, secret: Option<String>, method: Option<&str>) -> Result<Self> {
+    /// `method` defaults to Flet's `client_secret_post`; `key` and `key_alg` are those of
+    /// `private_key_jwt`.
+    pub fn new(
+        client_id: String,
+        secret: Option<String>,
+        method: Option<&str>,
+        key: Option<ClientKey>,
+        key_alg: Option<&str>,
+    ) -> Result<Self> {
         if client_id.is_empty() {
             return Err(Error::Configuration(
                 "provider.client_id is required".into(),
@@ -62,11 +81,30 @@ impl ClientAuth {
             Some(name) => ClientAuthMethod::parse(name, "token_endpoint_auth_method")?,
             None => ClientAuthMethod::ClientSecretPost,
         };
-        Ok(ClientAuth {
+        let key = key
+            .map(|k| AssertionSigner::private_key(k, key_alg))
+            .transpose()?;
+        let client = ClientAuth {
             client_id,
             secret: secret.filter(|s| !s.is_empty()).map(ClientSecret::new),
             method,
-        })
+            key,
+        };
+        client.check(method, "token_endpoint_auth_method")?;
+        Ok(client)
+    }
+
+    /// Whether the client has what `method` (the value of `setting`) signs with.
+    pub fn check(&self, method: ClientAuthMethod, setting: &str) -> Result<()> {
+        let missing = match method {
+            ClientAuthMethod::PrivateKeyJwt if self.key.is_none() => "client_key",
+            ClientAuthMethod::ClientSecretJwt if self.secret.is_none() => "client_secret",
+            _ => return Ok(()),
+        };
+        Err(Error::Configuration(format!(
+            "{setting} {} needs provider.{missing}",
+            method.name()
+        )))
     }
 
     /// The method at another endpoint whose metadata lists `supported` (RFC 8414 §2: the
@@ -107,13 +145,15 @@ impl ClientAuth {
             })
     }
 
-    /// Adds the client's authentication to a request whose form body is `form`.
+    /// Adds the client's authentication to a request whose form body is `form`; `audience`
+    /// is the `aud` of a JWT assertion.
     pub fn apply(
         &self,
         request: RequestBuilder,
         form: &mut Vec<(&'static str, String)>,
-    ) -> RequestBuilder {
-        self.apply_as(self.method, request, form)
+        audience: &str,
+    ) -> Result<RequestBuilder> {
+        self.apply_as(self.method, request, form, audience)
     }
 
     /// Adds the client's authentication by `method` (that of an endpoint other than the
@@ -123,8 +163,25 @@ impl ClientAuth {
         method: ClientAuthMethod,
         request: RequestBuilder,
         form: &mut Vec<(&'static str, String)>,
-    ) -> RequestBuilder {
-        match (method, &self.secret) {
+        audience: &str,
+    ) -> Result<RequestBuilder> {
+        let assertion = match (method, &self.key, &self.secret) {
+            (ClientAuthMethod::PrivateKeyJwt, Some(key), _) => {
+                Some(key.assertion(&self.client_id, audience)?)
+            }
+            (ClientAuthMethod::ClientSecretJwt, _, Some(secret)) => Some(
+                AssertionSigner::client_secret(secret.secret())
+                    .assertion(&self.client_id, audience)?,
+            ),
+            _ => None,
+        };
+        if let Some(assertion) = assertion {
+            form.push(("client_id", self.client_id.clone()));
+            form.push(("client_assertion_type", ASSERTION_TYPE.to_owned()));
+            form.push(("client_assertion", assertion));
+            return Ok(request);
+        }
+        Ok(match (method, &self.secret) {
             (ClientAuthMethod::ClientSecretBasic, Some(secret)) => request.header(
                 reqwest::header::AUTHORIZATION,
                 basic_credentials(&self.client_id, secret.secret()),
@@ -138,7 +195,7 @@ impl ClientAuth {
                 form.push(("client_id", self.client_id.clone()));
                 request
             }
-        }
+        })
     }
 }
 
@@ -172,7 +229,8 @@ mod tests {
     }
 
     fn confidential(method: &str) -> ClientAuth {
-        ClientAuth::new("c".into(), Some("s".into()), Some(method)).expect("a known method")
+        ClientAuth::new("c".into(), Some("s".into()), Some(method), None, None)
+            .expect("a known method")
     }
 
     fn list(names: &[&str]) -> Vec<String> {

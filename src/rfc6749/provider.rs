@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::errors::{Error, Result};
 use crate::rfc6749::client_auth::{ClientAuth, ClientAuthMethod};
+use crate::rfc7523::ClientKey;
 use crate::transport::client::DEFAULT_TIMEOUT;
 use crate::transport::{check_url, Policy, DEFAULT_MAX_RESPONSE_SIZE};
 
@@ -62,6 +63,9 @@ pub struct ProviderSettings {
     pub client_id: String,
     pub client_secret: Option<String>,
     pub token_endpoint_auth_method: Option<String>,
+    /// The private key of `private_key_jwt`, and its algorithm (None: by the key's type).
+    pub client_key: Option<ClientKey>,
+    pub client_key_alg: Option<String>,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     pub redirect_url: String,
@@ -122,8 +126,18 @@ impl ProviderConfig {
             .filter(|m| !m.is_empty())
             .map(|m| ClientAuthMethod::parse(&m, "revocation_endpoint_auth_method"))
             .transpose()?;
+        let client = ClientAuth::new(
+            s.client_id,
+            s.client_secret,
+            method,
+            s.client_key,
+            s.client_key_alg.as_deref(),
+        )?;
+        if let Some(m) = revocation_method {
+            client.check(m, "revocation_endpoint_auth_method")?;
+        }
         Ok(ProviderConfig {
-            client: ClientAuth::new(s.client_id, s.client_secret, method)?,
+            client,
             authorization_endpoint: endpoint("authorization_endpoint", &s.authorization_endpoint)?,
             token_endpoint: endpoint("token_endpoint", &s.token_endpoint)?,
             redirect_url: s.redirect_url,

@@ -59,7 +59,7 @@ pub async fn post_with(
 ) -> Result<TokenData> {
     let url = &p.token_endpoint;
     let builder = request::request(Method::POST, url, p.timeout)?;
-    let builder = p.client.apply(builder, &mut form);
+    let builder = p.client.apply(builder, &mut form, url.as_str())?;
     let fields: Vec<(&str, &str)> = form
         .iter()
         .map(|(k, v)| (*k, v.as_str()))

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from joserfc.jwk import ECKey
 
 from flet_auth import (
     AuthorizationService,
@@ -123,6 +124,27 @@ def test_a_provider_with_only_private_key_jwt_is_a_configuration_error(
         with pytest.raises(ConfigurationError, match="private_key_jwt"):
             log_in(upstream, proxy)
         assert proxy.used == []
+
+
+EC_KEY = ECKey.generate_key("P-256").as_dict(private=True)
+
+
+def test_private_key_jwt_is_chosen_when_listed_and_the_app_gave_a_client_key(
+    upstream: MockOAuthServer,
+) -> None:
+    for proxy in provider_announcing(upstream, ["client_secret_basic", "private_key_jwt"]):
+        # The bundled provider does not know the key: the choice is what is checked.
+        with pytest.raises(OAuthError, match="invalid_client"):
+            log_in(upstream, proxy, client_key=EC_KEY)
+        assert proxy.used == ["private_key_jwt"]
+
+
+def test_a_client_key_is_not_used_when_the_provider_does_not_list_private_key_jwt(
+    upstream: MockOAuthServer,
+) -> None:
+    for proxy in provider_announcing(upstream, ["client_secret_post", "client_secret_basic"]):
+        log_in(upstream, proxy, client_key=EC_KEY)
+        assert proxy.used == ["client_secret_basic"]
 
 
 def test_the_flet_oauth_provider_keeps_client_secret_post() -> None:

@@ -165,7 +165,20 @@ def test_an_unknown_revocation_endpoint_auth_method_is_refused_by_name() -> None
         "https://idp.invalid/a",
         "https://idp.invalid/t",
         REDIRECT_URL,
-        revocation_endpoint_auth_method="private_key_jwt",
+        revocation_endpoint_auth_method="tls_client_auth",
     )
     with pytest.raises(ConfigurationError, match="revocation_endpoint_auth_method"):
+        AuthorizationService(provider, fetch_user=False, fetch_groups=False)
+
+
+def test_private_key_jwt_at_the_revocation_endpoint_without_a_client_key_is_refused() -> None:
+    provider = OAuthProvider(
+        "id",
+        "secret",
+        "https://idp.invalid/a",
+        "https://idp.invalid/t",
+        REDIRECT_URL,
+        revocation_endpoint_auth_method="private_key_jwt",
+    )
+    with pytest.raises(ConfigurationError, match=r"revocation_endpoint_auth_method.*client_key"):
         AuthorizationService(provider, fetch_user=False, fetch_groups=False)

@@ -9,6 +9,10 @@ Example::
                                  server.authorization_endpoint, server.token_endpoint,
                                  redirect_url, issuer=server.issuer)
 
+`AuthlibCodeServer(token_endpoint_auth_method="private_key_jwt", public_jwk=...)` or
+`"client_secret_jwt"` authenticates the client by a JWT assertion (RFC 7523 §2.2) with Authlib's
+`JWTBearerClientAssertion`; `assertions` keeps each accepted assertion's `(header, claims)`.
+
 The authorization endpoint consents at once as the one user and redirects with `code`,
 `state` and `iss`; `token_requests` counts the requests that reached the token endpoint.
 """
@@ -22,9 +26,11 @@ from typing import Any, Optional
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, jsonify
+from joserfc.jwk import OctKey
 from werkzeug.serving import make_server
 
 # Authlib refuses plain HTTP unless told; the server only ever listens on loopback.
@@ -38,6 +44,7 @@ SCOPE = "profile"
 class Client:
     client_id: str
     client_secret: str
+    auth_method: str = "client_secret_post"
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -55,7 +62,7 @@ class Client:
         return secrets.compare_digest(client_secret, self.client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return endpoint == "token" and method == "client_secret_post"
+        return endpoint == "token" and method == self.auth_method
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code"
@@ -96,8 +103,15 @@ class AuthlibCodeServer:
 
     client_id = CLIENT_ID
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        token_endpoint_auth_method: str = "client_secret_post",
+        public_jwk: Optional[dict[str, Any]] = None,
+    ) -> None:
         self.client_secret = secrets.token_urlsafe(24)
+        self.auth_method = token_endpoint_auth_method
+        self.public_jwk = public_jwk
+        self.assertions: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.token_requests = 0
         self._codes: dict[str, AuthorizationCode] = {}
         self._server: Any = None
@@ -118,12 +132,13 @@ class AuthlibCodeServer:
 
     def _app(self) -> Flask:
         app = Flask("authlib_code_server")
-        client = Client(self.client_id, self.client_secret)
+        client = Client(self.client_id, self.client_secret, self.auth_method)
         codes = self._codes
         issuer = self
+        seen_jti: set[str] = set()
 
         class CodeGrant(grants.AuthorizationCodeGrant):
-            TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_post",)
+            TOKEN_ENDPOINT_AUTH_METHODS = (self.auth_method,)
 
             def save_authorization_code(self, code: str, request: Any) -> None:
                 data = request.payload.data
@@ -160,6 +175,32 @@ class AuthlibCodeServer:
         server = AuthorizationServer(app, query_client=query_client, save_token=lambda t, r: None)
         server.register_grant(CodeGrant, [CodeChallenge(required=True)])
         server.register_extension(Issuer())
+        if self.auth_method in ("private_key_jwt", "client_secret_jwt"):
+
+            class Assertion(JWTBearerClientAssertion):
+                CLIENT_AUTH_METHOD = self.auth_method
+
+                def get_audiences(self) -> list[str]:
+                    return [issuer.token_endpoint]
+
+                def validate_jti(self, claims: Any, jti: str) -> bool:
+                    if jti in seen_jti:
+                        return False
+                    seen_jti.add(jti)
+                    return True
+
+                def resolve_client_public_key(self, client: Client) -> Any:
+                    if self.CLIENT_AUTH_METHOD == "client_secret_jwt":
+                        return OctKey.import_key(client.client_secret)
+                    return issuer.public_jwk
+
+                def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
+                    claims = super().process_assertion_claims(assertion, resolve_key)
+                    header, _ = self.extract_assertion(assertion)
+                    issuer.assertions.append((dict(header), dict(claims)))
+                    return claims
+
+            server.register_client_auth_method(self.auth_method, Assertion())
 
         @app.get("/authorize")
         def authorize() -> Any:

@@ -65,14 +65,16 @@ def _iss_parameter_supported() -> property:
     )
 
 
-def _client_auth_from(supported: Any) -> str:
+def _client_auth_from(supported: Any, has_key: bool = False) -> str:
     """The client authentication for a confidential client, from the provider's
     `token_endpoint_auth_methods_supported` (OpenID Connect Discovery 1.0 §3: absent means
-    `client_secret_basic`)."""
+    `client_secret_basic`); `private_key_jwt` first for a client with a `client_key`."""
+    if supported is not None and not isinstance(supported, list):
+        raise ConfigurationError("token_endpoint_auth_methods_supported must be a list")
+    if has_key and (supported is None or "private_key_jwt" in supported):
+        return "private_key_jwt"
     if supported is None:
         return "client_secret_basic"
-    if not isinstance(supported, list):
-        raise ConfigurationError("token_endpoint_auth_methods_supported must be a list")
     for method in ("client_secret_basic", "client_secret_post"):
         if method in supported:
             return method
@@ -88,7 +90,10 @@ def _token_endpoint_auth_method() -> property:
         explicit = self._explicit.get("token_endpoint_auth_method")
         if explicit:
             return str(explicit)
-        return _client_auth_from(self.metadata.get("token_endpoint_auth_methods_supported"))
+        return _client_auth_from(
+            self.metadata.get("token_endpoint_auth_methods_supported"),
+            self.client_key is not None,
+        )
 
     def set(self: "OpenIDProvider", value: Any) -> None:
         if value not in (None, ""):
@@ -98,7 +103,8 @@ def _token_endpoint_auth_method() -> property:
         get,
         set,
         doc="As set, else `client_secret_basic` or `client_secret_post` from the discovery "
-        "document's `token_endpoint_auth_methods_supported`.",
+        "document's `token_endpoint_auth_methods_supported` (`private_key_jwt` first when a "
+        "`client_key` is given).",
     )
 
 
@@ -170,7 +176,8 @@ class OpenIDProvider(OAuthProvider):
         self._metadata: Optional[dict[str, Any]] = None
         self._expected_issuer = issuer
         self.server_metadata_url = server_metadata_url or metadata_url(issuer or "")
-        if not settings.get("token_endpoint_auth_method") and not client_secret:
+        no_credential = not client_secret and settings.get("client_key") is None
+        if not settings.get("token_endpoint_auth_method") and no_credential:
             settings["token_endpoint_auth_method"] = "none"
         settings.setdefault("token_endpoint_auth_method", "")
         super().__init__(
