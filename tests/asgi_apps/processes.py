@@ -11,9 +11,13 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-import httpx
-
-from flask_apps.processes import HTTP_TIMEOUT, TESTS, free_port, wait_for, wait_or_kill
+from flask_apps.processes import (
+    TESTS,
+    free_port,
+    wait_for,
+    wait_or_kill,
+    wait_until_answering,
+)
 
 __all__ = ["UvicornApp"]
 
@@ -66,14 +70,7 @@ class UvicornApp:
 
         wait_for(started, "uvicorn with all workers started", 60, self.log)
         self.url = f"http://127.0.0.1:{port}"
-
-        def answering() -> bool:
-            try:
-                return httpx.get(self.url + "/", timeout=HTTP_TIMEOUT).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(answering, "the app answering GET /", 30, self.log)
+        wait_until_answering(self.url, self.log)
 
     def read_log(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -55,6 +55,18 @@ def wait_or_kill(process: subprocess.Popen[bytes], timeout: float) -> None:
         process.wait(timeout=5)
 
 
+def wait_until_answering(url: str, log: Path) -> None:
+    """Waits (30 s at most) until the app at `url` answers `GET /` with 200."""
+
+    def answering() -> bool:
+        try:
+            return httpx.get(url + "/", timeout=HTTP_TIMEOUT).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(answering, "the app answering GET /", 30, log)
+
+
 class RedisServer:
     """`redis-server` on a loopback port, without automatic persistence (`--save ""`,
     `--appendonly no`), in its own directory. `stop(save=True)` shuts it down the way an
@@ -180,14 +192,7 @@ class GunicornApp:
 
         wait_for(listening, "gunicorn listening with all workers", 30, self.log)
         self.url = f"http://127.0.0.1:{port[0]}"
-
-        def answering() -> bool:
-            try:
-                return httpx.get(self.url + "/", timeout=HTTP_TIMEOUT).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(answering, "the app answering GET /", 30, self.log)
+        wait_until_answering(self.url, self.log)
 
     def read_log(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
