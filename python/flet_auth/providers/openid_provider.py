@@ -226,6 +226,13 @@ class OpenIDProvider(OAuthProvider):
             )
         return self._metadata
 
+    def __repr__(self) -> str:
+        # Never the endpoints: reading them would fetch the discovery document.
+        return (
+            f"{type(self).__name__}(client_id={self.client_id!r}, "
+            f"server_metadata_url={self.server_metadata_url!r}, redirect_url={self.redirect_url!r})"
+        )
+
     def groups_from(self, claims: dict[str, Any]) -> list[str]:
         """The group names in `claims` at `groups_claim` (a dotted path)."""
         value: Any = claims
