@@ -200,6 +200,7 @@ mod tests {
         Response {
             status,
             content_type: "application/json".into(),
+            headers: Default::default(),
             body: Bytes::from(body.to_owned()),
             endpoint: "idp.test/device".into(),
         }

@@ -14,6 +14,7 @@ __all__ = [
     "ClientCredentialsService",
     "ConfigurationError",
     "DeviceAuthorizationResponse",
+    "FetchResponse",
     "HTTPStatusError",
     "IDTokenError",
     "InsecureTransportError",
@@ -152,6 +153,30 @@ class ClientCredentialsService:
         seconds (an awaitable)."""
     def get_token_sync(self) -> OAuthToken:
         """`get_token` for code without an event loop."""
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Union[str, int, float]]] = None,
+        json: Optional[Any] = None,
+        data: Optional[Union[Mapping[str, Union[str, int, float]], str, bytes]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Awaitable[FetchResponse]:
+        """Calls an API with the token (fetched first when there is none or it is due): an
+        awaitable of a `FetchResponse`. A relative `url` is appended to
+        `provider.api_base_url`."""
+    def fetch_sync(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Union[str, int, float]]] = None,
+        json: Optional[Any] = None,
+        data: Optional[Union[Mapping[str, Union[str, int, float]], str, bytes]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> FetchResponse:
+        """`fetch` for code without an event loop."""
     @property
     def current_token(self) -> Optional[OAuthToken]:
         """The current token as it is, without fetching one; None before the first fetch."""
@@ -168,6 +193,31 @@ class ClientCredentialsService:
     def on_token_update(
         self,
     ) -> Optional[Callable[[OAuthToken], Union[Awaitable[None], None]]]: ...
+
+@final
+class FetchResponse:
+    """The answer of `fetch()`: `status`, `headers` (a dict with lower-case names), `content`,
+    `text` and `json()`. A 4xx or 5xx is an answer, not an error: `raise_for_status()` makes
+    it one."""
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code."""
+    @property
+    def headers(self) -> dict[str, str]:
+        """The answer's headers, names in lower case; repeated headers joined with ", "."""
+    @property
+    def content(self) -> bytes:
+        """The body as bytes."""
+    @property
+    def text(self) -> str:
+        """The body decoded by the `Content-Type` charset (UTF-8 when it names none; bytes that
+        do not decode are replaced)."""
+    def json(self) -> Any:
+        """The body parsed as JSON; `InvalidResponseError` when it is not JSON."""
+    def raise_for_status(self) -> Self:
+        """Raises `HTTPStatusError` (with `status`) for a 4xx or 5xx answer; returns the response
+        otherwise."""
 
 @final
 class SecretBox:
@@ -245,6 +295,29 @@ class ServiceCore:
         """The current token, refreshed first when it expires within 60 s (an awaitable)."""
     def get_token_sync(self) -> Optional[OAuthToken]:
         """`get_token` for code without an event loop."""
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Union[str, int, float]]] = None,
+        json: Optional[Any] = None,
+        data: Optional[Union[Mapping[str, Union[str, int, float]], str, bytes]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Awaitable[FetchResponse]:
+        """Calls an API with the current token (refreshed first when due): an awaitable of a
+        `FetchResponse`. A relative `url` is appended to `provider.api_base_url`."""
+    def fetch_sync(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Union[str, int, float]]] = None,
+        json: Optional[Any] = None,
+        data: Optional[Union[Mapping[str, Union[str, int, float]], str, bytes]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> FetchResponse:
+        """`fetch` for code without an event loop."""
     @property
     def current_token(self) -> Optional[OAuthToken]:
         """The current token as it is, without refreshing it."""

@@ -6,6 +6,7 @@ mod client_credentials;
 mod crypto;
 mod device;
 pub mod errors;
+mod fetch;
 mod hooks;
 pub mod json;
 pub mod logging;
@@ -40,6 +41,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<service::ServiceCore>()?;
     m.add_class::<client_credentials::ClientCredentialsService>()?;
     m.add_class::<device::DeviceAuthorizationResponse>()?;
+    m.add_class::<fetch::FetchResponse>()?;
     m.add_class::<loopback::LoopbackListener>()?;
     m.add_class::<crypto::SecretBox>()?;
     m.add_class::<mock_server::MockServerCore>()?;

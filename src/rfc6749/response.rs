@@ -120,6 +120,7 @@ mod tests {
         Response {
             status,
             content_type: content_type.into(),
+            headers: Default::default(),
             body: Bytes::from(body.to_owned()),
             endpoint: "idp.test/token".into(),
         }

@@ -1,12 +1,13 @@
 //! One login's engine, behind `AuthorizationService`: the login in progress, the code exchange
 //! with its ID token check, the token and its refresh (`refresh`), the user's claims,
-//! revocation and the logout URL; the device login (`device`). The protocol rules live in
-//! `rfc6749`, `rfc7009`, `rfc8628` and `oidc`; this module keeps the state between them. The
-//! same engine, made for the client credentials grant (`client_credentials`), fetches a token
-//! anew where a login's would be refreshed.
+//! revocation and the logout URL; the device login (`device`); API calls with the token
+//! (`fetch`). The protocol rules live in `rfc6749`, `rfc7009`, `rfc8628` and `oidc`; this
+//! module keeps the state between them. The same engine, made for the client credentials grant
+//! (`client_credentials`), fetches a token anew where a login's would be refreshed.
 
 pub mod client_credentials;
 mod device;
+pub mod fetch;
 mod refresh;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
