@@ -213,8 +213,12 @@ mod tests {
         let url = authorization_url(&provider(Some(true), false, true), "urn:x:1");
         let parsed = Url::parse(&url).unwrap_or_else(|e| panic!("{e}"));
         let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
-        let expected = [("prompt", "login"), ("client_id", "client"), ("request_uri", "urn:x:1")]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let expected = [
+            ("prompt", "login"),
+            ("client_id", "client"),
+            ("request_uri", "urn:x:1"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
         assert_eq!(pairs, expected);
     }
 
@@ -231,10 +235,7 @@ mod tests {
         let sent = form(&params, &post, "client");
         assert_eq!(sent.iter().filter(|(k, _)| *k == "client_id").count(), 1);
         let basic = form(&params, &[], "client");
-        assert_eq!(
-            basic,
-            [("response_type", "code"), ("client_id", "client")]
-        );
+        assert_eq!(basic, [("response_type", "code"), ("client_id", "client")]);
     }
 
     #[test]
@@ -259,8 +260,16 @@ mod tests {
             (413, "too big", "HttpStatus"),
             (201, r#"{"expires_in":60}"#, "InvalidResponse"),
             (201, r#"{"request_uri":"u"}"#, "InvalidResponse"),
-            (201, r#"{"request_uri":"u","expires_in":"60"}"#, "InvalidResponse"),
-            (201, r#"{"request_uri":"u","expires_in":0}"#, "InvalidResponse"),
+            (
+                201,
+                r#"{"request_uri":"u","expires_in":"60"}"#,
+                "InvalidResponse",
+            ),
+            (
+                201,
+                r#"{"request_uri":"u","expires_in":0}"#,
+                "InvalidResponse",
+            ),
         ];
         for (status, body, kind) in cases {
             let name = match parse_response(&response(status, body)) {

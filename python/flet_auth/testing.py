@@ -184,7 +184,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         print(f"  token_endpoint         {server.token_endpoint}")
         print(f"  userinfo_endpoint      {server.userinfo_endpoint}")
         print(f"  device_authorization_endpoint {server.device_authorization_endpoint}")
-        print(f"  pushed_authorization_request_endpoint {server.pushed_authorization_request_endpoint}")
+        print(f"  pushed_authorization_request_endpoint {server.url}/par")
         print(f"  client_id {server.client_id}  client_secret {server.client_secret}")
         print(f"  public client_id {server.public_client_id}; users {', '.join(server.users)}")
         try:

@@ -12,7 +12,10 @@ impl Service {
     /// Starts a login as `authorization_url` does, pushing its request first when the
     /// provider takes pushed requests: returns `(authorization_url, state)`, the URL with
     /// only `client_id` and `request_uri`.
-    pub async fn start_authorization(self: Arc<Self>, scope: Vec<String>) -> Result<(String, String)> {
+    pub async fn start_authorization(
+        self: Arc<Self>,
+        scope: Vec<String>,
+    ) -> Result<(String, String)> {
         let p = &*self.provider;
         if !rfc9126::pushes(p)? {
             return self.authorization_url(&scope);
