@@ -2,9 +2,9 @@
 //! with its ID token check, the token and its refresh (`refresh`), the user's claims,
 //! revocation and the logout URL; the device login (`device`); the pushed authorization
 //! request (`pushed`). The protocol rules live in `rfc6749`, `rfc7009`, `rfc8628`, `rfc9126`
-//! and `oidc`; this module keeps the state between them. The
-//! same engine, made for the client credentials grant (`client_credentials`), fetches a token
-//! anew where a login's would be refreshed.
+//! and `oidc`; this module keeps the state between them. The same engine, made for the
+//! client credentials grant (`client_credentials`), fetches a token anew where a login's would
+//! be refreshed.
 
 pub mod client_credentials;
 mod device;
