@@ -265,6 +265,17 @@ class ServiceCore:
         """Starts a login: a fresh `state` (and PKCE verifier, and OpenID nonce); returns
         `(authorization_url, state)`."""
     @property
+    def uses_par(self) -> bool:
+        """Whether logins push their authorization request (RFC 9126): the provider's `use_par`
+        and `require_pushed_authorization_requests`; a `ConfigurationError` when the two
+        cannot work together."""
+    def start_authorization(self) -> Awaitable[tuple[str, str]]:
+        """Starts a login as `get_authorization_data` does, first pushing the authorization
+        request (RFC 9126) when the provider takes pushed requests: an awaitable of
+        `(authorization_url, state)`."""
+    def start_authorization_sync(self) -> tuple[str, str]:
+        """`start_authorization` for code without an event loop."""
+    @property
     def state(self) -> Optional[str]:
         """The `state` of the last authorization URL."""
     def check_state(self, state: str) -> None:
@@ -391,7 +402,19 @@ class MockServerCore:
         device_interval: float = 5.0,
         device_expires_in: int = 600,
         authorization_response_iss_parameter_supported: bool = True,
+        require_par: bool = False,
+        par_expires_in: int = 60,
     ) -> MockServerCore: ...
+    @property
+    def require_par(self) -> bool:
+        """Whether the authorization endpoint refuses requests that were not pushed (RFC 9126),
+        as discovery announces (`require_pushed_authorization_requests`)."""
+    def expire_par_requests(self) -> None:
+        """Makes every pushed authorization request expire now: the authorization endpoint then
+        refuses its `request_uri` (`invalid_request_uri`)."""
+    def last_par_request(self) -> Optional[dict[str, str]]:
+        """The form of the last pushed authorization request (RFC 9126 §2.1: the authorization
+        parameters and the client's authentication) without `client_secret`, or None."""
     @property
     def issuer(self) -> str:
         """`iss` of the ID tokens: the `issuer` given, else the base URL."""

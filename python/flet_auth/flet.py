@@ -110,6 +110,9 @@ async def login(
             return new_service()
         opener = None if on_open_authorization_url is None else _as_async(on_open_authorization_url)
         flet_page: Any = page  # Flet types `provider` and `authorization` as its own classes
+        authorization: Callable[..., AuthorizationService] = AuthorizationService
+        if saved_token is None:
+            authorization = await _pushed_first(new_service)
         service: AuthorizationService = await flet_page.login(
             provider,
             fetch_user=fetch_user,
@@ -119,13 +122,27 @@ async def login(
             on_open_authorization_url=opener,
             complete_page_html=complete_page_html,
             redirect_to_page=redirect_to_page,
-            authorization=AuthorizationService,
+            authorization=authorization,
         )
         return service
     finally:
         if _pending.get(page) is this:
             del _pending[page]
         this.ended.set()
+
+
+async def _pushed_first(
+    new_service: Callable[..., AuthorizationService],
+) -> Callable[..., AuthorizationService]:
+    """What Flet's `page.login` builds its service with. Flet calls the synchronous
+    `get_authorization_data()`, which cannot push an authorization request (RFC 9126): for a
+    provider that pushes, the request is pushed here and Flet gets that service, whose
+    `get_authorization_data()` then hands out the pushed URL."""
+    service = new_service()
+    if not service.uses_par:
+        return AuthorizationService
+    await service.start_authorization()
+    return lambda *args, **kwargs: service
 
 
 async def logout(
@@ -168,7 +185,7 @@ async def _loopback_login(
     try:
         service = new_service(redirect_url=listener.redirect_url)
         _set_auth(page, service)
-        url, state = service.get_authorization_data()
+        url, state = await service.start_authorization()  # pushed first when PAR is on
         this.redirect = asyncio.ensure_future(listener.wait(state, timeout, complete_page_html))
         try:
             redirect = await _open_and_wait(

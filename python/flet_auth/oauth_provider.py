@@ -42,7 +42,9 @@ class OAuthProvider:
     default: a larger one is an `InvalidResponseError`), `device_authorization_endpoint`
     (RFC 8628, for `start_device_login`), and for the mix-up defence of RFC 9207 `issuer` (a
     redirect's `iss` must be it) and `authorization_response_iss_parameter_supported` (every
-    redirect must carry `iss`; needs `issuer`).
+    redirect must carry `iss`; needs `issuer`), and for pushed authorization requests (RFC
+    9126) `use_par` (None: push when `require_pushed_authorization_requests` says the provider
+    requires it; True: whenever `pushed_authorization_request_endpoint` is set; False: never).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -78,6 +80,9 @@ class OAuthProvider:
         device_authorization_endpoint: Optional[str] = None,
         issuer: Optional[str] = None,
         authorization_response_iss_parameter_supported: Optional[bool] = None,
+        use_par: Optional[bool] = None,
+        pushed_authorization_request_endpoint: Optional[str] = None,
+        require_pushed_authorization_requests: Optional[bool] = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -108,6 +113,9 @@ class OAuthProvider:
         self.authorization_response_iss_parameter_supported = (
             authorization_response_iss_parameter_supported
         )
+        self.use_par = use_par
+        self.pushed_authorization_request_endpoint = pushed_authorization_request_endpoint
+        self.require_pushed_authorization_requests = require_pushed_authorization_requests
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

@@ -94,7 +94,7 @@ class AuthPage:
                 on_token_update=hook,
                 redirect_url=listener.redirect_url,
             )
-            url, state = service.get_authorization_data()
+            url, state = await service.start_authorization()  # pushed first when PAR is on
             waiting = listener.wait(state, timeout, complete_page_html)
             if on_open_authorization_url is not None:
                 await _call(on_open_authorization_url, url)

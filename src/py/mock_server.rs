@@ -64,7 +64,8 @@ impl MockServerCore {
                         refresh_tokens=true, login_form=false, redirect_uris=None,
                         id_token_alg="RS256", issuer=None, device_interval=5.0,
                         device_expires_in=600,
-                        authorization_response_iss_parameter_supported=true))]
+                        authorization_response_iss_parameter_supported=true,
+                        require_par=false, par_expires_in=60))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -82,6 +83,8 @@ impl MockServerCore {
         device_interval: f64,
         device_expires_in: u64,
         authorization_response_iss_parameter_supported: bool,
+        require_par: bool,
+        par_expires_in: u64,
     ) -> PyResult<Self> {
         crate::py::logging::ensure(py)?;
         if !(device_interval.is_finite() && device_interval >= 0.0) {
@@ -99,6 +102,8 @@ impl MockServerCore {
             )?,
             device_code_ttl: std::time::Duration::from_secs(device_expires_in),
             iss_parameter_supported: authorization_response_iss_parameter_supported,
+            require_par,
+            par_expires_in: std::time::Duration::from_secs(par_expires_in),
             ..Settings::default()
         };
         if let Some(users) = users {
@@ -176,6 +181,25 @@ impl MockServerCore {
     #[getter]
     fn authorization_response_iss_parameter_supported(&self) -> bool {
         self.server.settings().iss_parameter_supported
+    }
+
+    /// Whether the authorization endpoint refuses requests that were not pushed (RFC 9126),
+    /// as discovery announces (`require_pushed_authorization_requests`).
+    #[getter]
+    fn require_par(&self) -> bool {
+        self.server.settings().require_par
+    }
+
+    /// Makes every pushed authorization request expire now: the authorization endpoint then
+    /// refuses its `request_uri` (`invalid_request_uri`).
+    fn expire_par_requests(&self) {
+        self.server.expire_par_requests();
+    }
+
+    /// The form of the last pushed authorization request (RFC 9126 §2.1: the authorization
+    /// parameters and the client's authentication) without `client_secret`, or None.
+    fn last_par_request(&self) -> Option<BTreeMap<String, String>> {
+        self.server.last_par_request()
     }
 
     /// Spoils the `iss` of the next `times` authorization responses (RFC 9207): `kind`

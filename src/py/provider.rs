@@ -126,6 +126,17 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         oidc,
         issuer: text(provider, "issuer")?,
         iss_parameter_supported: flag("authorization_response_iss_parameter_supported", false)?,
+        pushed_authorization_request_endpoint: text(
+            provider,
+            "pushed_authorization_request_endpoint",
+        )?,
+        require_pushed_authorization_requests: flag(
+            "require_pushed_authorization_requests",
+            false,
+        )?,
+        use_par: attr(provider, "use_par")?
+            .map(|v| v.is_truthy())
+            .transpose()?,
     };
     Ok(ProviderConfig::new(settings)?)
 }

@@ -216,6 +216,30 @@ impl ServiceCore {
         Ok(self.service()?.authorization_url(&scope)?)
     }
 
+    /// Whether logins push their authorization request (RFC 9126): the provider's `use_par`
+    /// and `require_pushed_authorization_requests`; a `ConfigurationError` when the two
+    /// cannot work together.
+    #[getter]
+    fn uses_par(&self) -> PyResult<bool> {
+        Ok(crate::rfc9126::pushes(&self.service()?.provider)?)
+    }
+
+    /// Starts a login as `get_authorization_data` does, first pushing the authorization
+    /// request (RFC 9126) when the provider takes pushed requests: an awaitable of
+    /// `(authorization_url, state)`.
+    fn start_authorization<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let scope = self.scope_strings(py)?;
+        let service = self.service()?.clone();
+        py_future(py, service.start_authorization(scope))
+    }
+
+    /// `start_authorization` for code without an event loop.
+    fn start_authorization_sync(&self, py: Python<'_>) -> PyResult<(String, String)> {
+        let scope = self.scope_strings(py)?;
+        let service = self.service()?.clone();
+        block_on(py, service.start_authorization(scope))
+    }
+
     /// The `state` of the last authorization URL.
     #[getter]
     fn state(&self) -> PyResult<Option<String>> {

@@ -47,6 +47,11 @@ pub struct ProviderConfig {
     /// The provider announces `authorization_response_iss_parameter_supported`: every
     /// redirect must carry `iss`.
     pub iss_parameter_supported: bool,
+    /// RFC 9126: where authorization requests are pushed, whether the provider requires it,
+    /// and the `use_par` setting (None: push when required); see `rfc9126::pushes`.
+    pub pushed_authorization_request_endpoint: Option<Url>,
+    pub require_pushed_authorization_requests: bool,
+    pub use_par: Option<bool>,
 }
 
 /// What an OpenID Connect provider's discovery document says about its ID tokens.
@@ -87,6 +92,11 @@ pub struct ProviderSettings {
     /// RFC 9207: the provider's issuer and whether it announces the `iss` parameter.
     pub issuer: Option<String>,
     pub iss_parameter_supported: bool,
+    /// RFC 9126: the endpoint, the provider's `require_pushed_authorization_requests`, and
+    /// `use_par`.
+    pub pushed_authorization_request_endpoint: Option<String>,
+    pub require_pushed_authorization_requests: bool,
+    pub use_par: Option<bool>,
 }
 
 impl ProviderConfig {
@@ -161,6 +171,12 @@ impl ProviderConfig {
             oidc,
             issuer,
             iss_parameter_supported: s.iss_parameter_supported,
+            pushed_authorization_request_endpoint: optional(
+                "pushed_authorization_request_endpoint",
+                s.pushed_authorization_request_endpoint,
+            )?,
+            require_pushed_authorization_requests: s.require_pushed_authorization_requests,
+            use_par: s.use_par,
         })
     }
 

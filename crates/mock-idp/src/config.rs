@@ -34,6 +34,11 @@ pub struct Settings {
     /// RFC 9207: send `iss` in authorization responses and announce it in discovery
     /// (`authorization_response_iss_parameter_supported`).
     pub iss_parameter_supported: bool,
+    /// RFC 9126: refuse authorization requests that were not pushed, and announce it
+    /// (`require_pushed_authorization_requests`).
+    pub require_par: bool,
+    /// The lifetime of a pushed request's `request_uri`.
+    pub par_expires_in: Duration,
 }
 
 impl Default for Settings {
@@ -52,6 +57,8 @@ impl Default for Settings {
             device_interval: Duration::from_secs(5),
             device_code_ttl: Duration::from_secs(600),
             iss_parameter_supported: true,
+            require_par: false,
+            par_expires_in: Duration::from_secs(60),
         }
     }
 }

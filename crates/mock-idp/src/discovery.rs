@@ -43,6 +43,7 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
         "revocation_endpoint": format!("{base_url}/revoke"),
         "end_session_endpoint": format!("{base_url}/end_session"),
         "device_authorization_endpoint": format!("{base_url}/device_authorization"),
+        "pushed_authorization_request_endpoint": format!("{base_url}/par"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", DEVICE_CODE_GRANT],

@@ -6,7 +6,7 @@
 //! the facts a client expects, with the JWK Set to verify them against.
 //!
 //! Modules, each using only those above it: `error`; `users`, `keys`, `faults`; `config`,
-//! `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9207`; `forgery`; `matrix`, `state`; `routes`; `server`.
+//! `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9126`, `rfc9207`; `forgery`; `matrix`, `state`; `routes`; `server`.
 
 mod config;
 mod device;
@@ -19,6 +19,7 @@ mod id_token;
 mod keys;
 mod matrix;
 mod pages;
+mod rfc9126;
 mod rfc9207;
 mod routes;
 mod server;

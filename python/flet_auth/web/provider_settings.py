@@ -37,6 +37,8 @@ SETTINGS = (
     "revocation_endpoint_auth_method",
     "issuer",
     "authorization_response_iss_parameter_supported",
+    "use_par",
+    "pushed_authorization_request_endpoint",
 )
 """The settings `register(name, **settings)` takes (also `{NAME}_{SETTING}` in the config)."""
 CLIENT_KWARGS = (
@@ -123,7 +125,8 @@ class ProviderSettings:
             "revocation_endpoint_auth_method",
         )
         rfc9207 = ("issuer", "authorization_response_iss_parameter_supported")
-        for key in passed + rfc9207:
+        rfc9126 = ("use_par", "pushed_authorization_request_endpoint")
+        for key in passed + rfc9207 + rfc9126:
             value = get(key, kwargs.get(key))
             if value is not None:
                 settings[key] = value

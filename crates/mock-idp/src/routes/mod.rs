@@ -8,6 +8,7 @@ mod client_auth;
 mod device;
 mod logout;
 mod metadata;
+mod par;
 mod revocation;
 mod shared;
 mod token;
@@ -45,6 +46,7 @@ pub fn router(state: Arc<MockState>) -> Router {
         .route("/jwks", get(metadata::jwks))
         .route("/revoke", post(revocation::revoke))
         .route("/device_authorization", post(device::device_authorization))
+        .route("/par", post(par::pushed_authorization_request))
         .route(
             "/device",
             get(device::verification_page).post(device::verification_decision),

@@ -1,0 +1,71 @@
+//! The pushed authorization request endpoint (RFC 9126 §2): the client authenticates as at
+//! the token endpoint and POSTs the authorization request's parameters, checked as the
+//! authorization endpoint would check them; the answer is a `request_uri` for the
+//! authorization endpoint (§2.2) or an error (§2.3). The last request's form, without the
+//! client's secret, is kept for tests (`last_par_request`).
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::client_auth::authenticate_client;
+use super::shared::{fault, oauth_error, Params};
+use crate::faults::Endpoint;
+use crate::state::MockState;
+
+pub async fn pushed_authorization_request(
+    State(state): State<Arc<MockState>>,
+    headers: HeaderMap,
+    Form(form): Form<Params>,
+) -> Response {
+    if let Some(r) = fault(&state, Endpoint::PushedAuthorizationRequest).await {
+        return r;
+    }
+    let client_id = match authenticate_client(&state, &headers, &form) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let mut seen = form.clone();
+    seen.remove("client_secret");
+    state.set_last_par_request(seen.into_iter().collect());
+    let invalid = |why: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why);
+    let field = |name: &str| form.get(name).map(String::as_str);
+    // §2.1: `client_id` is required here as at the authorization endpoint, and is the
+    // authenticated client's; `request_uri` must not be pushed.
+    if field("client_id") != Some(client_id.as_str()) {
+        return invalid("client_id must be sent and be the authenticated client's");
+    }
+    if field("request_uri").is_some() {
+        return invalid("request_uri must not be pushed");
+    }
+    if field("response_type") != Some("code") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_response_type",
+            "Only response_type=code is supported",
+        );
+    }
+    if !state.redirect_allowed(field("redirect_uri").unwrap_or_default()) {
+        return invalid("redirect_uri is not registered for this client");
+    }
+    let mut params = form.clone();
+    for credential in ["client_secret", "client_assertion", "client_assertion_type"] {
+        params.remove(credential);
+    }
+    let request_uri = state.push_request(client_id, params);
+    let body = json!({
+        "request_uri": request_uri,
+        "expires_in": state.settings.par_expires_in.as_secs(),
+    });
+    (
+        StatusCode::CREATED,
+        [(CACHE_CONTROL, "no-store")],
+        Json(body),
+    )
+        .into_response()
+}
