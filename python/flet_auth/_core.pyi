@@ -318,7 +318,13 @@ class MockServerCore:
         device_interval: float = 5.0,
         device_expires_in: int = 600,
         authorization_response_iss_parameter_supported: bool = True,
+        token_endpoint_auth_method: Optional[str] = None,
+        client_jwks: Optional[dict[str, Any]] = None,
     ) -> MockServerCore: ...
+    @property
+    def token_endpoint_auth_method(self) -> str:
+        """How the confidential client authenticates: `client_secret_basic` (or post, both
+        work), `private_key_jwt` or `client_secret_jwt`."""
     @property
     def issuer(self) -> str:
         """`iss` of the ID tokens: the `issuer` given, else the base URL."""

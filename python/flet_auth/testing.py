@@ -43,6 +43,13 @@ class MockOAuthServer(MockServerCore):
     was asked. Redirects carry `iss` and discovery announces it (RFC 9207) unless
     `authorization_response_iss_parameter_supported=False`; `forge_iss("wrong")` or
     `forge_iss("missing")` spoils the next one.
+
+    The confidential client authenticates with its secret unless `token_endpoint_auth_method`
+    is `private_key_jwt` (give its public keys as `client_jwks`, a JWK Set or one JWK, RSA or
+    EC P-256) or `client_secret_jwt` (HS256 with `client_secret`); then the token, revocation
+    and device endpoints take only a JWT assertion (RFC 7523) with `iss` = `sub` = the client
+    id, `aud` the token endpoint URL or the issuer, `exp` ahead by at most 300 s and a `jti`
+    never used before, and answer `invalid_client` otherwise.
     """
 
     def __enter__(self) -> "MockOAuthServer":
@@ -85,6 +92,8 @@ class MockOAuthServer(MockServerCore):
         settings.setdefault("device_authorization_endpoint", self.device_authorization_endpoint)
         if public:
             settings.setdefault("token_endpoint_auth_method", "none")
+        elif self.token_endpoint_auth_method.endswith("_jwt"):
+            settings.setdefault("token_endpoint_auth_method", self.token_endpoint_auth_method)
         return OAuthProvider(
             client_id=self.public_client_id if public else self.client_id,
             client_secret=None if public else self.client_secret,
