@@ -34,10 +34,10 @@ pub fn authorization_request(
     p: &ProviderConfig,
     scope: &[String],
 ) -> Result<(String, PendingLogin)> {
-    let redirect = RedirectUrl::new(p.redirect_url.clone())
+    let redirect = RedirectUrl::new(p.redirect_url()?.to_owned())
         .map_err(|e| Error::Configuration(format!("redirect_url is not a valid URL: {e}")))?;
     let client = BasicClient::new(ClientId::new(p.client.client_id.clone()))
-        .set_auth_uri(AuthUrl::from_url(p.authorization_endpoint.clone()))
+        .set_auth_uri(AuthUrl::from_url(p.authorization_endpoint()?.clone()))
         .set_redirect_uri(redirect);
     let mut request = client
         .authorize_url(|| CsrfToken::new(url_safe(STATE_OCTETS)))
