@@ -488,5 +488,12 @@ def discover_sync(
 ) -> dict[str, Any]:
     """`discover` for code without an event loop."""
 
+def check_client_key(
+    client_key: Union[dict[str, Any], str], client_key_alg: Optional[str] = None
+) -> None:
+    """Checks a `client_key` and `client_key_alg` as a provider reads them, so that an app can
+    refuse a bad key when it is configured: a `ConfigurationError` naming the setting, never
+    the key."""
+
 def _shutdown() -> None:
     """Stops the engine before the interpreter finalizes (registered with `atexit`)."""
