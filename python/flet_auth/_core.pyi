@@ -32,6 +32,7 @@ __all__ = [
     "TransportError",
     "__version__",
     "_shutdown",
+    "check_client_key",
     "decrypt",
     "decrypt_aes_gcm_256",
     "discover",

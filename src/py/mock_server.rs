@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use flet_auth_mock_idp::{
-    users_from_claims, ClientAssertion, Endpoint, Fault, Forgery, IssForgery, MockError, MockServer, Settings,
-    SigningAlg,
+    users_from_claims, ClientAssertion, Endpoint, Fault, Forgery, IssForgery, MockError,
+    MockServer, Settings, SigningAlg,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -67,7 +67,9 @@ fn client_assertion(
     match (method, client_jwks) {
         (Some("private_key_jwt"), Some(jwks)) => {
             let jwks = json_from_py(jwks, "client_jwks")?;
-            Ok(Some(ClientAssertion::private_key_jwt(&jwks).map_err(to_py)?))
+            Ok(Some(
+                ClientAssertion::private_key_jwt(&jwks).map_err(to_py)?,
+            ))
         }
         (Some("private_key_jwt"), None) => Err(Error::Configuration(
             "token_endpoint_auth_method private_key_jwt needs client_jwks".into(),

@@ -59,7 +59,10 @@ fn client_key_of(key: Bound<'_, PyAny>) -> PyResult<ClientKey> {
 /// the key.
 #[pyfunction]
 #[pyo3(signature = (client_key, client_key_alg=None))]
-pub fn check_client_key(client_key: Bound<'_, PyAny>, client_key_alg: Option<&str>) -> PyResult<()> {
+pub fn check_client_key(
+    client_key: Bound<'_, PyAny>,
+    client_key_alg: Option<&str>,
+) -> PyResult<()> {
     AssertionSigner::private_key(client_key_of(client_key)?, client_key_alg)?;
     Ok(())
 }

@@ -328,9 +328,13 @@ mod tests {
         assert!(config.is_ok());
         let config = config.ok();
         let endpoint = config.as_ref().map(|c| c.authorization_endpoint());
-        assert!(matches!(endpoint, Some(Err(Error::Configuration(m))) if m.contains("provider.authorization_endpoint")));
+        assert!(
+            matches!(endpoint, Some(Err(Error::Configuration(m))) if m.contains("provider.authorization_endpoint"))
+        );
         let redirect = config.as_ref().map(|c| c.redirect_url());
-        assert!(matches!(redirect, Some(Err(Error::Configuration(m))) if m.contains("provider.redirect_url")));
+        assert!(
+            matches!(redirect, Some(Err(Error::Configuration(m))) if m.contains("provider.redirect_url"))
+        );
     }
 
     #[test]

@@ -113,9 +113,10 @@ impl ClientAssertion {
     ) -> Result<(String, i64), &'static str> {
         let header = decode_header(assertion).map_err(|_| "client_assertion is not a JWT")?;
         let (key, algorithms) = match self {
-            ClientAssertion::ClientSecretJwt => {
-                (DecodingKey::from_secret(secret.as_bytes()), &[Algorithm::HS256][..])
-            }
+            ClientAssertion::ClientSecretJwt => (
+                DecodingKey::from_secret(secret.as_bytes()),
+                &[Algorithm::HS256][..],
+            ),
             ClientAssertion::PrivateKeyJwt(keys) => {
                 let chosen = keys.iter().find(|k| {
                     k.algorithms.contains(&header.alg)
@@ -164,7 +165,9 @@ impl ClientAssertion {
                 return Err("nbf or iat is in the future");
             }
         }
-        let jti = text("jti").filter(|j| !j.is_empty()).ok_or("jti is missing")?;
+        let jti = text("jti")
+            .filter(|j| !j.is_empty())
+            .ok_or("jti is missing")?;
         Ok((jti.to_owned(), exp))
     }
 }
@@ -198,11 +201,17 @@ mod tests {
     fn an_audience_in_a_list_counts_and_another_is_refused() {
         let audiences = ["https://idp/token".to_owned()];
         let method = ClientAssertion::ClientSecretJwt;
-        let listed = hs256(json!({"iss": "c", "sub": "c", "aud": ["x", "https://idp/token"],
-                                  "exp": 1060, "jti": "j"}));
-        assert!(method.verify(&listed, "c", SECRET, &audiences, 1000).is_ok());
+        let listed = hs256(
+            json!({"iss": "c", "sub": "c", "aud": ["x", "https://idp/token"],
+                                  "exp": 1060, "jti": "j"}),
+        );
+        assert!(method
+            .verify(&listed, "c", SECRET, &audiences, 1000)
+            .is_ok());
         let other = hs256(claims("https://other/token", 1060));
-        assert!(method.verify(&other, "c", SECRET, &audiences, 1000).is_err());
+        assert!(method
+            .verify(&other, "c", SECRET, &audiences, 1000)
+            .is_err());
     }
 
     #[test]

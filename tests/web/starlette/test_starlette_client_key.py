@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey
 from starlette.applications import Starlette
-from fastapi.testclient import TestClient
 
 from flask_apps.config import mock_client
 from flet_auth import ConfigurationError

@@ -91,7 +91,10 @@ fn assertion(state: &MockState, headers: &HeaderMap, form: &Params) -> Result<St
         state.issuer().unwrap_or_default(),
     ];
     let now = now_secs();
-    let token = form.get("client_assertion").map(String::as_str).unwrap_or("");
+    let token = form
+        .get("client_assertion")
+        .map(String::as_str)
+        .unwrap_or("");
     let (jti, exp) = method
         .verify(token, client_id, &settings.client_secret, &audiences, now)
         .map_err(|why| {
