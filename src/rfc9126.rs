@@ -138,12 +138,12 @@ pub fn parse_response(response: &Response) -> Result<PushedAuthorization> {
 }
 
 /// §4: the authorization URL of a pushed request, the endpoint's own query kept.
-pub fn authorization_url(p: &ProviderConfig, request_uri: &str) -> String {
-    let mut url = p.authorization_endpoint.clone();
+pub fn authorization_url(p: &ProviderConfig, request_uri: &str) -> Result<String> {
+    let mut url = p.authorization_endpoint()?.clone();
     url.query_pairs_mut()
         .append_pair("client_id", &p.client.client_id)
         .append_pair("request_uri", request_uri);
-    url.into()
+    Ok(url.into())
 }
 
 #[cfg(test)]
@@ -171,6 +171,7 @@ mod tests {
         Response {
             status,
             content_type: "application/json".into(),
+            headers: Default::default(),
             body: Bytes::from(body.to_owned()),
             endpoint: "idp.invalid/par".into(),
         }
@@ -210,7 +211,8 @@ mod tests {
 
     #[test]
     fn the_pushed_authorization_url_carries_only_client_id_and_request_uri() {
-        let url = authorization_url(&provider(Some(true), false, true), "urn:x:1");
+        let url = authorization_url(&provider(Some(true), false, true), "urn:x:1")
+            .unwrap_or_else(|e| panic!("{e}"));
         let parsed = Url::parse(&url).unwrap_or_else(|e| panic!("{e}"));
         let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
         let expected = [

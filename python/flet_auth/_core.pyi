@@ -33,6 +33,7 @@ __all__ = [
     "TransportError",
     "__version__",
     "_shutdown",
+    "check_client_key",
     "decrypt",
     "decrypt_aes_gcm_256",
     "discover",
@@ -404,6 +405,8 @@ class MockServerCore:
         authorization_response_iss_parameter_supported: bool = True,
         require_par: bool = False,
         par_expires_in: int = 60,
+        token_endpoint_auth_method: Optional[str] = None,
+        client_jwks: Optional[dict[str, Any]] = None,
     ) -> MockServerCore: ...
     @property
     def require_par(self) -> bool:
@@ -415,6 +418,10 @@ class MockServerCore:
     def last_par_request(self) -> Optional[dict[str, str]]:
         """The form of the last pushed authorization request (RFC 9126 §2.1: the authorization
         parameters and the client's authentication) without `client_secret`, or None."""
+    @property
+    def token_endpoint_auth_method(self) -> str:
+        """How the confidential client authenticates: `client_secret_basic` (or post, both
+        work), `private_key_jwt` or `client_secret_jwt`."""
     @property
     def issuer(self) -> str:
         """`iss` of the ID tokens: the `issuer` given, else the base URL."""
@@ -577,6 +584,13 @@ def discover_sync(
     max_response_size: Optional[int] = None,
 ) -> dict[str, Any]:
     """`discover` for code without an event loop."""
+
+def check_client_key(
+    client_key: Union[dict[str, Any], str], client_key_alg: Optional[str] = None
+) -> None:
+    """Checks a `client_key` and `client_key_alg` as a provider reads them, so that an app can
+    refuse a bad key when it is configured: a `ConfigurationError` naming the setting, never
+    the key."""
 
 def _shutdown() -> None:
     """Stops the engine before the interpreter finalizes (registered with `atexit`)."""

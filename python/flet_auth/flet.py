@@ -81,7 +81,8 @@ async def login(
     """
     _check_page(page)
     _check_timeout(timeout)
-    if not isinstance(getattr(provider, "redirect_url", None), str):
+    redirect_url = getattr(provider, "redirect_url", None)
+    if not isinstance(redirect_url, str):
         raise ConfigurationError("provider must be an OAuthProvider with a redirect_url")
     if on_open_authorization_url is not None and not callable(on_open_authorization_url):
         raise ConfigurationError("on_open_authorization_url must be a callable")
@@ -98,7 +99,7 @@ async def login(
         if saved_token is None and not _has_flet_callback(page):
             return await _loopback_login(
                 page,
-                provider.redirect_url,
+                redirect_url,
                 new_service,
                 on_open_authorization_url,
                 complete_page_html,

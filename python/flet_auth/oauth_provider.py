@@ -46,6 +46,10 @@ class OAuthProvider:
     9126) `use_par` (None: push when `require_pushed_authorization_requests` says the provider
     requires it; True: whenever `pushed_authorization_request_endpoint` is set; False: never).
 
+    A provider used only by `ClientCredentialsService` or device logins needs no
+    `authorization_endpoint` and `redirect_url`: `OAuthProvider("svc", secret,
+    token_endpoint=...)`; a login through the browser with it raises `ConfigurationError`.
+
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
     """
@@ -55,10 +59,10 @@ class OAuthProvider:
     def __init__(
         self,
         client_id: str,
-        client_secret: Optional[str],
-        authorization_endpoint: str,
-        token_endpoint: str,
-        redirect_url: str,
+        client_secret: Optional[str] = None,
+        authorization_endpoint: Optional[str] = None,
+        token_endpoint: str = "",
+        redirect_url: Optional[str] = None,
         scopes: Optional[list[str]] = None,
         user_scopes: Optional[list[str]] = None,
         user_endpoint: Optional[str] = None,

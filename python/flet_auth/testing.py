@@ -46,6 +46,13 @@ class MockOAuthServer(MockServerCore):
     (RFC 9126; `request_uri` valid `par_expires_in` seconds, once; `require_par=True` refuses
     requests that were not pushed, and discovery says so); `last_par_request()` is the form
     it received, `expire_par_requests()` makes the pushed ones expire.
+
+    The confidential client authenticates with its secret unless `token_endpoint_auth_method`
+    is `private_key_jwt` (give its public keys as `client_jwks`, a JWK Set or one JWK, RSA or
+    EC P-256) or `client_secret_jwt` (HS256 with `client_secret`); then the token, revocation
+    and device endpoints take only a JWT assertion (RFC 7523) with `iss` = `sub` = the client
+    id, `aud` the token endpoint URL or the issuer, `exp` ahead by at most 300 s and a `jti`
+    never used before, and answer `invalid_client` otherwise.
     """
 
     def __enter__(self) -> "MockOAuthServer":
@@ -97,6 +104,8 @@ class MockOAuthServer(MockServerCore):
         settings.setdefault("require_pushed_authorization_requests", self.require_par)
         if public:
             settings.setdefault("token_endpoint_auth_method", "none")
+        elif self.token_endpoint_auth_method.endswith("_jwt"):
+            settings.setdefault("token_endpoint_auth_method", self.token_endpoint_auth_method)
         return OAuthProvider(
             client_id=self.public_client_id if public else self.client_id,
             client_secret=None if public else self.client_secret,

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use flet_auth_mock_idp::{
-    users_from_claims, Endpoint, Fault, Forgery, IssForgery, MockError, MockServer, Settings,
-    SigningAlg,
+    users_from_claims, ClientAssertion, Endpoint, Fault, Forgery, IssForgery, MockError,
+    MockServer, Settings, SigningAlg,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -50,6 +50,45 @@ fn users_from_py(users: &Bound<'_, PyDict>) -> PyResult<Vec<(String, Value)>> {
     Ok(out)
 }
 
+/// A Python object as JSON, through the `json` module.
+fn json_from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
+    let dumps = value.py().import("json")?.getattr("dumps")?;
+    let text: String = dumps.call1((value,))?.extract()?;
+    serde_json::from_str(&text)
+        .map_err(|_| Error::Configuration(format!("{what} must be JSON")).into())
+}
+
+/// How the confidential client authenticates: with its secret (None), or with assertions.
+fn client_assertion(
+    method: Option<&str>,
+    client_jwks: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<ClientAssertion>> {
+    let method = method.or(client_jwks.map(|_| "private_key_jwt"));
+    match (method, client_jwks) {
+        (Some("private_key_jwt"), Some(jwks)) => {
+            let jwks = json_from_py(jwks, "client_jwks")?;
+            Ok(Some(
+                ClientAssertion::private_key_jwt(&jwks).map_err(to_py)?,
+            ))
+        }
+        (Some("private_key_jwt"), None) => Err(Error::Configuration(
+            "token_endpoint_auth_method private_key_jwt needs client_jwks".into(),
+        )
+        .into()),
+        (_, Some(_)) => Err(Error::Configuration(
+            "client_jwks is for token_endpoint_auth_method private_key_jwt".into(),
+        )
+        .into()),
+        (Some("client_secret_jwt"), None) => Ok(Some(ClientAssertion::ClientSecretJwt)),
+        (None | Some("client_secret_basic" | "client_secret_post"), None) => Ok(None),
+        (Some(other), None) => Err(Error::Configuration(format!(
+            "token_endpoint_auth_method must be client_secret_basic, client_secret_post, \
+             private_key_jwt or client_secret_jwt, not {other:?}"
+        ))
+        .into()),
+    }
+}
+
 /// The engine of `flet_auth.testing.MockOAuthServer`.
 #[pyclass(frozen, subclass, module = "flet_auth._core")]
 pub struct MockServerCore {
@@ -65,7 +104,8 @@ impl MockServerCore {
                         id_token_alg="RS256", issuer=None, device_interval=5.0,
                         device_expires_in=600,
                         authorization_response_iss_parameter_supported=true,
-                        require_par=false, par_expires_in=60))]
+                        require_par=false, par_expires_in=60,
+                        token_endpoint_auth_method=None, client_jwks=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -85,6 +125,8 @@ impl MockServerCore {
         authorization_response_iss_parameter_supported: bool,
         require_par: bool,
         par_expires_in: u64,
+        token_endpoint_auth_method: Option<&str>,
+        client_jwks: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         crate::py::logging::ensure(py)?;
         if !(device_interval.is_finite() && device_interval >= 0.0) {
@@ -104,6 +146,7 @@ impl MockServerCore {
             iss_parameter_supported: authorization_response_iss_parameter_supported,
             require_par,
             par_expires_in: std::time::Duration::from_secs(par_expires_in),
+            client_assertion: client_assertion(token_endpoint_auth_method, client_jwks)?,
             ..Settings::default()
         };
         if let Some(users) = users {
@@ -164,6 +207,16 @@ impl MockServerCore {
     #[getter]
     fn client_secret(&self) -> String {
         self.server.settings().client_secret.clone()
+    }
+
+    /// How the confidential client authenticates: `client_secret_basic` (or post, both
+    /// work), `private_key_jwt` or `client_secret_jwt`.
+    #[getter]
+    fn token_endpoint_auth_method(&self) -> &'static str {
+        match &self.server.settings().client_assertion {
+            Some(method) => method.method(),
+            None => "client_secret_basic",
+        }
     }
 
     #[getter]

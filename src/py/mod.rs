@@ -58,6 +58,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(oidc::discover_sync, m)?)?;
     m.add_function(wrap_pyfunction!(oidc::metadata_url, m)?)?;
     m.add_function(wrap_pyfunction!(oidc::fetch_json, m)?)?;
+    m.add_function(wrap_pyfunction!(provider::check_client_key, m)?)?;
     let shutdown = wrap_pyfunction!(shutdown, m)?;
     m.py()
         .import("atexit")?

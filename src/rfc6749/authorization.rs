@@ -34,7 +34,8 @@ pub fn authorization_parameters(
     p: &ProviderConfig,
     scope: &[String],
 ) -> Result<(Vec<(String, String)>, PendingLogin)> {
-    url::Url::parse(&p.redirect_url)
+    let redirect_url = p.redirect_url()?;
+    url::Url::parse(redirect_url)
         .map_err(|e| Error::Configuration(format!("redirect_url is not a valid URL: {e}")))?;
     let state = url_safe(STATE_OCTETS);
     let mut params = vec![
@@ -64,7 +65,7 @@ pub fn authorization_parameters(
     if let Some(m) = method {
         params.push(("code_challenge_method".to_owned(), m));
     }
-    params.push(("redirect_uri".to_owned(), p.redirect_url.clone()));
+    params.push(("redirect_uri".to_owned(), redirect_url.to_owned()));
     if !scope.is_empty() {
         params.push(("scope".to_owned(), scope.join(" ")));
     }
@@ -90,7 +91,7 @@ pub fn authorization_request(
     scope: &[String],
 ) -> Result<(String, PendingLogin)> {
     let (params, login) = authorization_parameters(p, scope)?;
-    let mut url = p.authorization_endpoint.clone();
+    let mut url = p.authorization_endpoint()?.clone();
     url.query_pairs_mut().extend_pairs(params);
     Ok((url.into(), login))
 }

@@ -162,7 +162,7 @@ impl Service {
         let verifier = pending
             .and_then(|l| l.code_verifier)
             .or_else(|| p.code_verifier.clone());
-        let form = token_request::authorization_code(code, p.redirect_url.clone(), verifier);
+        let form = token_request::authorization_code(code, p.redirect_url()?.to_owned(), verifier);
         let data = token_request::post(p, form).await?;
         self.accept(data, nonce, openid, notify).await
     }

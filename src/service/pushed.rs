@@ -22,7 +22,7 @@ impl Service {
         }
         let (params, login) = authorization_parameters(p, &scope)?;
         let pushed = rfc9126::push(p, &params).await?;
-        let url = rfc9126::authorization_url(p, &pushed.request_uri);
+        let url = rfc9126::authorization_url(p, &pushed.request_uri)?;
         let state = login.state.clone();
         self.take_over(login);
         self.state().pushed_url = Some(url.as_str().into());

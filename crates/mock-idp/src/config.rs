@@ -5,6 +5,7 @@ use std::time::Duration;
 use flet_auth_primitives::random;
 
 use crate::keys::SigningAlg;
+use crate::rfc7523::ClientAssertion;
 use crate::users::{default_users, MockUser};
 
 /// How a provider is set up; `Settings::default()` is what `MockOAuthServer()` gets. (No
@@ -14,6 +15,9 @@ pub struct Settings {
     /// The confidential client (client secret, post or basic).
     pub client_id: String,
     pub client_secret: String,
+    /// The confidential client authenticates with JWT assertions (RFC 7523) instead of its
+    /// secret: `private_key_jwt` with its public keys, or `client_secret_jwt`.
+    pub client_assertion: Option<ClientAssertion>,
     /// The public client: no secret, PKCE required.
     pub public_client_id: String,
     /// The redirect URIs a client may use; None allows any http(s) URI.
@@ -46,6 +50,7 @@ impl Default for Settings {
         Settings {
             client_id: "mock-client".into(),
             client_secret: random::url_safe(24),
+            client_assertion: None,
             public_client_id: "mock-public-client".into(),
             redirect_uris: None,
             users: default_users(),

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::device::DEVICE_CODE_GRANT;
 use crate::keys::SigningAlg;
+use crate::rfc7523::SIGNING_ALGS;
 use crate::users::MockUser;
 
 /// The claims every ID token or userinfo answer may carry.
@@ -33,7 +34,13 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
             }
         }
     }
-    let auth_methods = ["client_secret_post", "client_secret_basic", "none"];
+    let auth_methods = [
+        "client_secret_post",
+        "client_secret_basic",
+        "private_key_jwt",
+        "client_secret_jwt",
+        "none",
+    ];
     json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base_url}/authorize"),
@@ -51,7 +58,9 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
         "id_token_signing_alg_values_supported": SigningAlg::ALL.map(SigningAlg::name),
         "code_challenge_methods_supported": [CodeChallengeMethod::S256.as_str(), CodeChallengeMethod::Plain.as_str()],
         "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": SIGNING_ALGS,
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_signing_alg_values_supported": SIGNING_ALGS,
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "claims_supported": claims,
     })

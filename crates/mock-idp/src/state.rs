@@ -45,6 +45,8 @@ pub struct MockState {
     requests: Mutex<Requests>,
     /// `http://127.0.0.1:PORT`, once the server is bound.
     base_url: Mutex<Option<String>>,
+    /// The `jti` of each client assertion accepted, with its `exp` (RFC 7523 §3 item 7).
+    assertion_jtis: Mutex<HashMap<String, i64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -62,6 +64,7 @@ impl MockState {
             pushed: Mutex::new(PushedRequests::default()),
             requests: Mutex::new(Requests::default()),
             base_url: Mutex::new(None),
+            assertion_jtis: Mutex::new(HashMap::new()),
         }
     }
 
@@ -84,6 +87,15 @@ impl MockState {
     /// The `issuer` setting, else the base URL (`None` before the first start).
     pub fn issuer(&self) -> Option<String> {
         self.settings.issuer.clone().or_else(|| self.base_url())
+    }
+
+    /// Whether `jti` was never seen in an assertion still valid at `now`; remembers it until
+    /// `exp`.
+    pub fn first_use_of_jti(&self, jti: &str, exp: i64, now: i64) -> bool {
+        let mut seen = lock(&self.assertion_jtis);
+        // Kept a minute past `exp`: longer than any clock leeway.
+        seen.retain(|_, until| *until + 60 >= now);
+        seen.insert(jti.to_owned(), exp).is_none()
     }
 
     pub fn access_token_ttl(&self) -> i64 {

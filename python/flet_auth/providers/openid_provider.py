@@ -177,8 +177,6 @@ class OpenIDProvider(OAuthProvider):
     ) -> None:
         if not server_metadata_url and not issuer:
             raise ConfigurationError("give server_metadata_url or issuer")
-        if not redirect_url:
-            raise ConfigurationError("redirect_url is required")
         self._explicit: dict[str, Any] = {}
         self._metadata: Optional[dict[str, Any]] = None
         self._expected_issuer = issuer
