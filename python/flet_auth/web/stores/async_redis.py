@@ -139,7 +139,12 @@ class AsyncRedisStore:
         self._listening[channel] = (loop, task)
 
     async def aclose(self) -> None:
-        """Closes the connections of the current loop's client."""
+        """Closes the connections of the current loop's client and stops its listening."""
+        loop = asyncio.get_running_loop()
+        for channel, (owner, task) in list(self._listening.items()):
+            if owner is loop:
+                task.cancel()
+                del self._listening[channel]
         client, self._client, self._loop = self._client, None, None
         if client is not None:
             await client.aclose()

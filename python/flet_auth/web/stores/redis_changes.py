@@ -53,7 +53,8 @@ def listen_in_thread(
                     if message is not None and _tell(listener, message):
                         delay = FIRST_RETRY
             except errors as e:
-                logger.info("the store's change feed is down (%s)", type(e).__name__)
+                if delay == FIRST_RETRY:  # once per outage, not at every retry
+                    logger.info("the store's change feed is down (%s)", type(e).__name__)
             finally:
                 listener.disconnected()
                 with contextlib.suppress(*errors):
@@ -87,7 +88,8 @@ def listen_on_loop(
                     if message is not None and _tell(listener, message):
                         delay = FIRST_RETRY
             except errors as e:
-                logger.info("the store's change feed is down (%s)", type(e).__name__)
+                if delay == FIRST_RETRY:  # once per outage, not at every retry
+                    logger.info("the store's change feed is down (%s)", type(e).__name__)
             finally:
                 listener.disconnected()
                 with contextlib.suppress(*errors):
