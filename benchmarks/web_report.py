@@ -82,5 +82,7 @@ def render_web(results: dict[str, Any]) -> str:
             "\n\n",
             "\n".join(table),
             "\n",
+            "".join(f"\n- {note}" for note in results.get("notes", [])),
+            "\n" if results.get("notes") else "",
         ]
     )
