@@ -146,7 +146,7 @@ def test_a_read_that_raced_an_announcement_is_not_kept() -> None:
     cache = LoginCache(LONG, 10)
     cache.connected()
     _, epoch = cache.lookup("k")
-    cache.changed("k")  # announced while the store was being read
+    cache.drop("k")  # written while the store was being read
     cache.keep("k", login("old"), epoch)
     assert cache.lookup("k")[0] is None
 

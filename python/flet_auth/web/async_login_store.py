@@ -116,8 +116,8 @@ class AsyncLoginStore:
 
     async def _announce(self, key: str) -> None:
         if self.cache is not None:
-            self.cache.changed(key)
-            await self._feed.announce(self.channel, key)
+            self.cache.drop(key)
+            await self._feed.announce(self.channel, self.cache.announcement(key))
 
     async def put_pending(self, browser_id: str, state: str, pending: PendingLogin) -> None:
         """Keeps a login in progress for the redirect back to the browser `browser_id`, within

@@ -9,6 +9,7 @@ copies are kept (least recently used dropped first).
 """
 
 import os
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -39,6 +40,8 @@ class LoginCache:
         self._pid = os.getpid()
         self.subscriptions = 0
         """How many times the change feed was subscribed in this process."""
+        self.origin = secrets.token_hex(8)
+        """Names this cache in its announcements, so that it skips its own."""
 
     @property
     def live(self) -> bool:
@@ -68,8 +71,20 @@ class LoginCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
-    def changed(self, key: str) -> None:
-        """The login at `key` was written or deleted (here or in another worker)."""
+    def announcement(self, key: str) -> str:
+        """What this worker announces when it wrote or deleted the login at `key`."""
+        return f"{self.origin} {key}"
+
+    def changed(self, message: str) -> None:
+        """An `announcement` came: another worker wrote or deleted that login (this worker's
+        own were applied by `drop` when it wrote)."""
+        origin, _, key = message.rpartition(" ")
+        if origin != self.origin:
+            self.drop(key)
+
+    def drop(self, key: str) -> None:
+        """The login at `key` was written or deleted: its copy goes, and a read racing the
+        write is not kept."""
         with self._mutex:
             self._epoch += 1
             self._entries.pop(key, None)
@@ -91,6 +106,7 @@ class LoginCache:
             self._mutex = threading.Lock()  # the parent's may have been held at the fork
             self._pid = os.getpid()
             self.subscriptions = 0
+            self.origin = secrets.token_hex(8)
             self._reset(live=False)
 
     def _reset(self, *, live: bool) -> None:

@@ -86,8 +86,8 @@ class LoginStore:
 
     def _announce(self, key: str) -> None:
         if self.cache is not None:
-            self.cache.changed(key)
-            self._feed.announce(self.channel, key)
+            self.cache.drop(key)
+            self._feed.announce(self.channel, self.cache.announcement(key))
 
     def put_pending(self, browser_id: str, state: str, pending: PendingLogin) -> None:
         """Keeps a login in progress for the redirect back to the browser `browser_id`, within
