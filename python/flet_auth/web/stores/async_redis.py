@@ -18,7 +18,7 @@ from flet_auth.web.stores.redis import (
     redacted,
     unavailable,
 )
-from flet_auth.web.stores.redis_changes import listen_on_loop
+from flet_auth.web.stores.redis_changes import SUBSCRIBER_NAME, listen_on_loop
 
 __all__ = ["AsyncRedisStore"]
 
@@ -75,7 +75,7 @@ class AsyncRedisStore:
             raise bad_url(self._display, e) from None
         self._new_client: Callable[[], Any] = new_client
         self._new_subscriber: Callable[[], Any] = lambda: aioredis.Redis.from_url(
-            url, retry=Retry(NoBackoff(), 0), **options
+            url, retry=Retry(NoBackoff(), 0), client_name=SUBSCRIBER_NAME, **options
         )
         self._listening: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Task[None]]] = {}
         self._client: Any = None

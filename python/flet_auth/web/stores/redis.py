@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from flet_auth._core import ConfigurationError
 from flet_auth.web.errors import StoreUnavailableError
 from flet_auth.web.stores.protocol import ChangeListener
-from flet_auth.web.stores.redis_changes import listen_in_thread
+from flet_auth.web.stores.redis_changes import SUBSCRIBER_NAME, listen_in_thread
 
 __all__ = [
     "INCR_SCRIPT",
@@ -87,7 +87,7 @@ class RedisStore:
         self._client: _RedisClient = client
         options = client_options(socket_timeout, connect_timeout)
         self._new_subscriber = lambda: redis.Redis.from_url(
-            url, retry=Retry(NoBackoff(), 0), **options
+            url, retry=Retry(NoBackoff(), 0), client_name=SUBSCRIBER_NAME, **options
         )
         self._listening: dict[str, tuple[int, threading.Thread]] = {}
         self._listen_lock = threading.Lock()

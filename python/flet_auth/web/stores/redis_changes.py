@@ -12,12 +12,14 @@ from typing import Any, Callable
 
 from flet_auth.web.stores.protocol import ChangeListener
 
-__all__ = ["FIRST_RETRY", "LAST_RETRY", "listen_in_thread", "listen_on_loop"]
+__all__ = ["FIRST_RETRY", "LAST_RETRY", "SUBSCRIBER_NAME", "listen_in_thread", "listen_on_loop"]
 
 logger = logging.getLogger("flet_auth.web")
 
 FIRST_RETRY, LAST_RETRY = 0.05, 2.0
 """Seconds before subscribing again after a failure, doubling."""
+SUBSCRIBER_NAME = "flet-auth-changes"
+"""The client name of the subscribers' connections (in Redis's `CLIENT LIST`)."""
 WAIT = 1.0  # seconds a subscriber waits for a message before it looks again
 
 
