@@ -210,6 +210,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
         "load_average_at_start": load_at_start,
+        "load_average_at_end": os.getloadavg()[0],
         "args": vars(args),
         "runs": runs,
         "summary": summary,

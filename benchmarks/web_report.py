@@ -38,6 +38,8 @@ def render_web(results: dict[str, Any]) -> str:
     storm = results["storm"]
     args = results["args"]
     frameworks = [f for f in SERVERS if f"{f}/ours" in s]
+    at_end = results.get("load_average_at_end")
+    end = f" and {at_end:.1f} at the end" if at_end is not None else ""
     rows = ["| Target | Goal | Measured | |", "|---|---|---|---|"]
     for framework in frameworks:
         rows += _targets(framework, s)
@@ -64,16 +66,23 @@ def render_web(results: dict[str, Any]) -> str:
     return "".join(
         [
             "\n## Web logins: FastAPI and Flask with 3 workers (issue 15)\n\n",
-            f"`python benchmarks/web_bench.py` ({results['date']}; load average "
-            f"{results.get('load_average_at_start', 0):.1f} on 2 cores at the start: the "
-            "machine was shared). A protected endpoint that gets a usable token on every "
-            f"request, wrk with {args['connections']} connections for {args['seconds']} s, "
-            f"{args['rounds']} interleaved rounds after a warm-up, medians. Ours reads the "
-            "login from Redis on every request (one round trip); Authlib reads the token from "
-            "the signed session cookie (no I/O), like the ceiling.\n\n",
+            f"`python benchmarks/web_bench.py --seconds {args['seconds']} --rounds "
+            f"{args['rounds']} --connections {args['connections']} --storm {args['storm']}` "
+            f"({results['date']}; load average {results.get('load_average_at_start', 0):.1f} "
+            f"at the start{end}, on 2 cores shared with other work: the six apps, wrk and "
+            "the provider share them too). A protected endpoint that gets a usable token on "
+            "every request, wrk with "
+            f"{args['connections']} connections for {args['seconds']} s, {args['rounds']} "
+            "interleaved rounds after a warm-up, medians. Ours keeps the login in Redis and "
+            "serves a signed-in request from the worker's cache of it (no round trip while "
+            "the token is not due; writes are announced to the other workers over Redis "
+            "pub/sub); Authlib reads the token from the signed session cookie (no I/O), like "
+            "the ceiling.\n\n",
             "\n".join(rows),
             "\n\n",
             "\n".join(table),
             "\n",
+            "".join(f"\n- {note}" for note in results.get("notes", [])),
+            "\n" if results.get("notes") else "",
         ]
     )

@@ -74,9 +74,11 @@ def request_app_state() -> AppState:
 
 def request_login() -> BrowserLogin:
     """The login of the request's browser (read once per request)."""
-    state = request_app_state()
+    if not has_request_context():
+        raise RuntimeError("current_auth is only available while handling a request")
     login = g.get(_REQUEST_LOGIN)
     if not isinstance(login, BrowserLogin):
+        state = app_state()
         login = BrowserLogin(state.logins, session, state.clients)
         g.setdefault(_REQUEST_LOGIN, login)
     return login

@@ -93,16 +93,15 @@ def login_required(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        state = app_state()
         try:
-            token = current_auth.get_token()
+            token = request_login().get_token()
         except PROVIDER_UNREACHABLE as e:
             logger.warning("flask: refreshing the token failed (%s)", type(e).__name__)
             return error_response(PROVIDER_UNAVAILABLE)
         if token is None:
             if wants_json():
                 return error_response(LOGIN_REQUIRED)
-            return redirect(login_url(state), code=302)
+            return redirect(login_url(app_state()), code=302)
         return current_app.ensure_sync(view)(*args, **kwargs)
 
     return cast(F, wrapper)

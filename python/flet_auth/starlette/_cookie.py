@@ -3,6 +3,9 @@ login's id, the browser's id, the CSRF token), read and written by an ASGI middl
 needs no `SessionMiddleware` and lives beside one under its own name."""
 
 import contextvars
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, MutableMapping
 from typing import Any, Optional
 
@@ -18,6 +21,8 @@ __all__ = ["SCOPE_KEY", "CookieSession", "SessionCookie", "SessionCookieMiddlewa
 SCOPE_KEY = "flet_auth.session"
 """Where the middleware puts the request's `CookieSession` in the ASGI scope."""
 _SALT = "flet_auth.starlette.session"
+VERIFIED_COOKIES = 10_000
+"""How many cookie values a worker remembers having verified (least recently used dropped)."""
 _CONNECTION: contextvars.ContextVar[Optional[HTTPConnection]] = contextvars.ContextVar(
     "flet_auth_connection", default=None
 )
@@ -71,17 +76,36 @@ class SessionCookie:
         self.max_age = int(max_age)
         self.secure = secure
         self._serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+        self._verified: OrderedDict[str, tuple[dict[str, str], float]] = OrderedDict()
+        self._mutex = threading.Lock()
 
     def load(self, value: Optional[str]) -> CookieSession:
-        """The session in a cookie value; empty when it is missing, tampered with or old."""
+        """The session in a cookie value; empty when it is missing, tampered with or old.
+
+        A value whose signature was verified before is not verified again (the same bytes
+        under the same key): only its age is checked, against the time it was signed."""
         if not value:
             return CookieSession()
+        with self._mutex:
+            known = self._verified.get(value)
+            if known is not None:
+                self._verified.move_to_end(value)
+        if known is not None:
+            data, signed_at = known
+            fresh = 0 <= time.time() - signed_at <= self.max_age
+            return CookieSession(data) if fresh else CookieSession()
         try:
-            data = self._serializer.loads(value, max_age=self.max_age)
+            data, signed = self._serializer.loads(
+                value, max_age=self.max_age, return_timestamp=True
+            )
         except BadData:
             return CookieSession()
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             return CookieSession()
+        with self._mutex:
+            self._verified[value] = (data, signed.timestamp())
+            if len(self._verified) > VERIFIED_COOKIES:
+                self._verified.popitem(last=False)
         return CookieSession(data)
 
     def header(self, session: CookieSession, scope: Scope) -> str:

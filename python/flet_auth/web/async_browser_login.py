@@ -34,14 +34,17 @@ class AsyncBrowserLogin:
         """The stored login (after `load()`), or None when nobody is logged in."""
         self.login_id: Optional[str] = None
         """The id of the login the session names (after `load()`; it may be gone)."""
+        self._usable: Optional[tuple[StoredLogin, OAuthToken]] = None  # this request's
 
-    async def load(self) -> Optional[StoredLogin]:
-        """Reads the login the session names (once); forgets an id the store no longer has."""
-        if not self.loaded:
+    async def load(self, *, fresh: bool = False) -> Optional[StoredLogin]:
+        """Reads the login the session names (once, from this worker's cache when it has a
+        copy; again from the store when `fresh`); forgets an id the store no longer has."""
+        if not self.loaded or fresh:
             self.loaded = True
             self.login_id = browser_session.login_id(self.session)
             if self.login_id is not None:
-                self.login = await self.logins.read(self.login_id)
+                read = self.logins.read if fresh else self.logins.read_cached
+                self.login = await read(self.login_id)
                 if self.login is None:
                     browser_session.forget_login(self.session)
         return self.login
@@ -67,12 +70,15 @@ class AsyncBrowserLogin:
         login = await self.load()
         if login is None or self.login_id is None:
             return None
+        if self._usable is not None and self._usable[0] is login:
+            return self._usable[1]  # checked earlier in this request (the dependency)
         token = login.token
         if token.needs_refresh():
             return await self._refresh(login, self.login_id)
         if not token.is_usable():
             await self.forget()
             return None
+        self._usable = (login, token)
         return token
 
     async def _refresh(self, login: StoredLogin, login_id: str) -> Optional[OAuthToken]:

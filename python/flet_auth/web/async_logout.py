@@ -21,7 +21,7 @@ async def log_out_async(
     """`log_out` with awaits: revokes the tokens (a failure is logged, returned, and the
     login forgotten anyway), forgets the login and the CSRF token, and gives the end-session
     URL."""
-    login = await browser.load()
+    login = await browser.load(fresh=True)  # another worker may have refreshed the token
     client = browser.clients.get(login.client) if login is not None else None
     end_session: Optional[str] = None
     revocation_error: Optional[AuthError] = None

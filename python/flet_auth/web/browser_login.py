@@ -30,6 +30,7 @@ class BrowserLogin:
         self._loaded = False
         self._login: Optional[StoredLogin] = None
         self._login_id: Optional[str] = None
+        self._usable: Optional[tuple[StoredLogin, OAuthToken]] = None  # this request's
 
     @property
     def login_id(self) -> Optional[str]:
@@ -42,15 +43,20 @@ class BrowserLogin:
         """The stored login, or None when nobody is logged in."""
         return self._load()
 
-    def _load(self) -> Optional[StoredLogin]:
-        if not self._loaded:
+    def _load(self, *, fresh: bool = False) -> Optional[StoredLogin]:
+        if not self._loaded or fresh:
             self._loaded = True
             self._login_id = browser_session.login_id(self.session)
             if self._login_id is not None:
-                self._login = self.logins.read(self._login_id)
+                read = self.logins.read if fresh else self.logins.read_cached
+                self._login = read(self._login_id)
                 if self._login is None:
                     browser_session.forget_login(self.session)
         return self._login
+
+    def reload(self) -> Optional[StoredLogin]:
+        """The login as the store has it now (not this worker's copy), or None."""
+        return self._load(fresh=True)
 
     @property
     def is_authenticated(self) -> bool:
@@ -76,12 +82,15 @@ class BrowserLogin:
         login = self._load()
         if login is None or self._login_id is None:
             return None
+        if self._usable is not None and self._usable[0] is login:
+            return self._usable[1]  # checked earlier in this request (`login_required`)
         token = login.token
         if token.needs_refresh():
             return self._refresh(login, self._login_id)
         if not token.is_usable():
             self.forget()
             return None
+        self._usable = (login, token)
         return token
 
     def _refresh(self, login: StoredLogin, login_id: str) -> Optional[OAuthToken]:

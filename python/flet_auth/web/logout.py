@@ -34,7 +34,7 @@ def log_out(
 
     The end-session URL sends the browser back to `post_logout_redirect_uri`, else the
     provider's `post_logout_redirect_uri` setting, else `root_url`."""
-    login = browser.login
+    login = browser.reload()  # the store's: another worker may have refreshed the token
     client = browser.clients.get(login.client) if login is not None else None
     end_session: Optional[str] = None
     revocation_error: Optional[AuthError] = None

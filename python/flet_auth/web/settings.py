@@ -1,12 +1,13 @@
 """The web login's own settings, read from an app's config (any mapping): `FLET_AUTH_STORE`,
 `FLET_AUTH_SECRET_KEY` (else `SECRET_KEY`), `FLET_AUTH_LOGIN_TTL`, `FLET_AUTH_KEY_PREFIX`,
-`FLET_AUTH_MAX_PENDING_LOGINS`."""
+`FLET_AUTH_MAX_PENDING_LOGINS`, `FLET_AUTH_LOGIN_CACHE_TTL`, `FLET_AUTH_LOGIN_CACHE_SIZE`."""
 
 from collections.abc import Mapping
 from typing import Any, Optional
 
 from flet_auth._core import ConfigurationError
 from flet_auth.web.async_login_store import AsyncLoginStore
+from flet_auth.web.login_cache import DEFAULT_CACHE_SIZE, DEFAULT_CACHE_TTL
 from flet_auth.web.login_store import LoginStore
 from flet_auth.web.pending_caps import DEFAULT_MAX_PENDING_LOGINS
 from flet_auth.web.stores.url import async_store_from_setting, store_from_setting
@@ -14,6 +15,7 @@ from flet_auth.web.stores.url import async_store_from_setting, store_from_settin
 __all__ = [
     "DEFAULT_KEY_PREFIX",
     "DEFAULT_LOGIN_TTL",
+    "cache_settings",
     "key_prefix",
     "login_ttl",
     "max_pending_logins",
@@ -56,6 +58,29 @@ def max_pending_logins(config: Mapping[str, Any]) -> int:
     return cap
 
 
+def cache_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """`FLET_AUTH_LOGIN_CACHE_TTL` (seconds a worker uses its copy of a login; 0: off) and
+    `FLET_AUTH_LOGIN_CACHE_SIZE` (how many it keeps), as a login store's keywords."""
+    ttl = config.get("FLET_AUTH_LOGIN_CACHE_TTL", DEFAULT_CACHE_TTL)
+    if isinstance(ttl, str):
+        ttl = _number(ttl, "FLET_AUTH_LOGIN_CACHE_TTL")
+    size = config.get("FLET_AUTH_LOGIN_CACHE_SIZE", DEFAULT_CACHE_SIZE)
+    if isinstance(size, str):
+        size = int(_number(size, "FLET_AUTH_LOGIN_CACHE_SIZE"))
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl >= 0:
+        raise ConfigurationError("FLET_AUTH_LOGIN_CACHE_TTL must be 0 or more seconds")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigurationError("FLET_AUTH_LOGIN_CACHE_SIZE must be a positive integer")
+    return {"cache_ttl": float(ttl), "cache_size": size}
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number") from None
+
+
 def key_prefix(config: Mapping[str, Any]) -> str:
     """`FLET_AUTH_KEY_PREFIX`: what every store key starts with."""
     return str(config.get("FLET_AUTH_KEY_PREFIX", DEFAULT_KEY_PREFIX))
@@ -73,6 +98,7 @@ def open_logins(config: Mapping[str, Any], store: object, default_path: str) -> 
         prefix=key_prefix(config),
         login_ttl=ttl,
         max_pending_logins=cap,
+        **cache_settings(config),
     )
 
 
@@ -91,4 +117,5 @@ def open_async_logins(
         prefix=key_prefix(config),
         login_ttl=ttl,
         max_pending_logins=cap,
+        **cache_settings(config),
     )

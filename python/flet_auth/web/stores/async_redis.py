@@ -5,6 +5,7 @@ import asyncio
 from typing import Any, Callable, Optional
 
 from flet_auth._core import ConfigurationError
+from flet_auth.web.stores.protocol import ChangeListener
 from flet_auth.web.stores.redis import (
     INCR_SCRIPT,
     MISSING_PACKAGE,
@@ -17,6 +18,7 @@ from flet_auth.web.stores.redis import (
     redacted,
     unavailable,
 )
+from flet_auth.web.stores.redis_changes import SUBSCRIBER_NAME, listen_on_loop
 
 __all__ = ["AsyncRedisStore"]
 
@@ -27,7 +29,8 @@ class AsyncRedisStore:
     A client's connections belong to the event loop that opened them, so the store opens one
     client per loop (a server has one; a test client may start several one after another).
     Its pool holds at most `max_connections`; more concurrent commands wait for one (at most
-    `socket_timeout`) instead of each opening a connection at once.
+    `socket_timeout`) instead of each opening a connection at once. Changes are announced
+    with `PUBLISH` and heard by one subscriber task per loop (`listen`).
     """
 
     def __init__(
@@ -45,7 +48,7 @@ class AsyncRedisStore:
             import redis
             import redis.asyncio as aioredis
             from redis.asyncio.retry import Retry
-            from redis.backoff import ConstantBackoff
+            from redis.backoff import ConstantBackoff, NoBackoff
         except ImportError:
             raise ConfigurationError(MISSING_PACKAGE) from None
         self._errors: tuple[type[BaseException], ...] = (
@@ -71,6 +74,10 @@ class AsyncRedisStore:
         except ValueError as e:
             raise bad_url(self._display, e) from None
         self._new_client: Callable[[], Any] = new_client
+        self._new_subscriber: Callable[[], Any] = lambda: aioredis.Redis.from_url(
+            url, retry=Retry(NoBackoff(), 0), client_name=SUBSCRIBER_NAME, **options
+        )
+        self._listening: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Task[None]]] = {}
         self._client: Any = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
 
@@ -117,8 +124,27 @@ class AsyncRedisStore:
         """`INCR`, with `PEXPIRE ttl` on a new counter (one script): the new value."""
         return int(await self._call("eval", INCR_SCRIPT, 1, counter, str(millis(ttl))))
 
+    async def announce(self, channel: str, message: str) -> None:
+        """`PUBLISH channel message`: told to every process listening to `channel`."""
+        await self._call("publish", channel, message)
+
+    def listen(self, channel: str, listener: ChangeListener) -> None:
+        """Tells `listener` of every announcement on `channel`, from a task on the running
+        loop (started now unless one runs on it already)."""
+        loop = asyncio.get_running_loop()
+        running = self._listening.get(channel)
+        if running is not None and running[0] is loop and not running[1].done():
+            return
+        task = listen_on_loop(self._new_subscriber, channel, listener, self._errors)
+        self._listening[channel] = (loop, task)
+
     async def aclose(self) -> None:
-        """Closes the connections of the current loop's client."""
+        """Closes the connections of the current loop's client and stops its listening."""
+        loop = asyncio.get_running_loop()
+        for channel, (owner, task) in list(self._listening.items()):
+            if owner is loop:
+                task.cancel()
+                del self._listening[channel]
         client, self._client, self._loop = self._client, None, None
         if client is not None:
             await client.aclose()

@@ -9,8 +9,12 @@ from typing import Optional, Protocol
 
 __all__ = [
     "TOKEN_STORE_METHODS",
+    "AsyncChangeFeed",
     "AsyncTokenStore",
+    "ChangeFeed",
+    "ChangeListener",
     "TokenStore",
+    "has_change_feed",
     "is_async_token_store",
     "is_token_store",
 ]
@@ -98,3 +102,46 @@ def is_async_token_store(value: object) -> bool:
     return all(
         inspect.iscoroutinefunction(getattr(value, name, None)) for name in TOKEN_STORE_METHODS
     )
+
+
+class ChangeListener(Protocol):
+    """What a store's change feed tells (from its own thread or task): a message announced
+    on the channel, and when the subscription comes up or goes down."""
+
+    def changed(self, message: str) -> None:
+        """`message` was announced (by this or another process)."""
+
+    def connected(self) -> None:
+        """The subscription is up: every announcement from now on is told."""
+
+    def disconnected(self) -> None:
+        """The subscription is down: announcements may be missed until `connected`."""
+
+
+class ChangeFeed(Protocol):
+    """A store that tells other processes of changes (`RedisStore`)."""
+
+    def announce(self, channel: str, message: str) -> None:
+        """Tells every process listening to `channel` of `message`."""
+
+    def listen(self, channel: str, listener: ChangeListener) -> None:
+        """Tells `listener` of every announcement on `channel` from now on (in this
+        process; nothing when it listens already)."""
+
+
+class AsyncChangeFeed(Protocol):
+    """`ChangeFeed` of an async store (`AsyncRedisStore`): `announce` is a coroutine,
+    `listen` starts a task on the running loop."""
+
+    async def announce(self, channel: str, message: str) -> None:
+        """Tells every process listening to `channel` of `message`."""
+
+    def listen(self, channel: str, listener: ChangeListener) -> None:
+        """Tells `listener` of every announcement on `channel` from now on (on this loop;
+        nothing when it listens already)."""
+
+
+def has_change_feed(store: object) -> bool:
+    """Whether `store` announces to other processes (`announce(channel, message)`) and lets
+    this one listen (`listen(channel, listener)`): the Redis stores."""
+    return callable(getattr(store, "announce", None)) and callable(getattr(store, "listen", None))

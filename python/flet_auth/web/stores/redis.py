@@ -1,10 +1,14 @@
 """`RedisStore`: a `TokenStore` in Redis, for workers on several machines."""
 
+import os
+import threading
 from typing import Any, Optional, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flet_auth._core import ConfigurationError
 from flet_auth.web.errors import StoreUnavailableError
+from flet_auth.web.stores.protocol import ChangeListener
+from flet_auth.web.stores.redis_changes import SUBSCRIBER_NAME, listen_in_thread
 
 __all__ = [
     "INCR_SCRIPT",
@@ -29,6 +33,7 @@ class _RedisClient(Protocol):
     def delete(self, *names: str) -> Any: ...
     def exists(self, *names: str) -> Any: ...
     def eval(self, script: str, numkeys: int, *keys_and_args: str) -> Any: ...
+    def publish(self, channel: str, message: str) -> Any: ...
 
 
 RELEASE_SCRIPT = (
@@ -51,7 +56,8 @@ class RedisStore:
 
     `url` is a redis-py URL (`redis://[:password@]host:port/db`, `rediss://`, `unix://`).
     Locks are `SET NX PX` with a compare-and-delete release. Every command has a timeout
-    (`socket_timeout`, `connect_timeout`) and is retried at most once.
+    (`socket_timeout`, `connect_timeout`) and is retried at most once. Changes are announced
+    with `PUBLISH` and heard by one subscriber thread per process (`listen`).
     """
 
     def __init__(
@@ -64,7 +70,7 @@ class RedisStore:
         check_settings(url, socket_timeout, connect_timeout)
         try:
             import redis
-            from redis.backoff import ConstantBackoff
+            from redis.backoff import ConstantBackoff, NoBackoff
             from redis.retry import Retry
         except ImportError:
             raise ConfigurationError(MISSING_PACKAGE) from None
@@ -79,6 +85,12 @@ class RedisStore:
         except ValueError as e:
             raise bad_url(self._display, e) from None
         self._client: _RedisClient = client
+        options = client_options(socket_timeout, connect_timeout)
+        self._new_subscriber = lambda: redis.Redis.from_url(
+            url, retry=Retry(NoBackoff(), 0), client_name=SUBSCRIBER_NAME, **options
+        )
+        self._listening: dict[str, tuple[int, threading.Thread]] = {}
+        self._listen_lock = threading.Lock()
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -119,6 +131,20 @@ class RedisStore:
     def incr(self, counter: str, ttl: float) -> int:
         """`INCR`, with `PEXPIRE ttl` on a new counter (one script): the new value."""
         return int(self._call("eval", INCR_SCRIPT, 1, counter, str(millis(ttl))))
+
+    def announce(self, channel: str, message: str) -> None:
+        """`PUBLISH channel message`: told to every process listening to `channel`."""
+        self._call("publish", channel, message)
+
+    def listen(self, channel: str, listener: ChangeListener) -> None:
+        """Tells `listener` of every announcement on `channel`, from a daemon thread of this
+        process (started now, in a worker after a fork as well, unless it runs already)."""
+        with self._listen_lock:
+            running = self._listening.get(channel)
+            if running is not None and running[0] == os.getpid() and running[1].is_alive():
+                return
+            thread = listen_in_thread(self._new_subscriber, channel, listener, self._errors)
+            self._listening[channel] = (os.getpid(), thread)
 
     def __repr__(self) -> str:
         return f"RedisStore({self._display!r})"
