@@ -30,10 +30,10 @@ if KIND == "ours":
     auth.register("mock")  # MOCK_CLIENT_ID, MOCK_AUTHORIZE_URL... from the environment
 
     @app.get("/api/token")
-    async def token_ours(login: Login = Depends(auth.login_required)) -> dict[str, Any]:
+    async def token_ours(login: Login = Depends(auth.login_required)) -> Response:
         token = await login.get_token()
         assert token is not None
-        return {"expires_at": token.expires_at}
+        return JSONResponse({"expires_at": token.expires_at})
 
 elif KIND == "authlib":
     from authlib.integrations.starlette_client import OAuth
@@ -78,8 +78,8 @@ elif KIND == "authlib":
 else:
 
     @app.get("/api/token")
-    async def token_none() -> dict[str, Any]:
-        return {"expires_at": 0}
+    async def token_none() -> Response:
+        return JSONResponse({"expires_at": 0})
 
 
 _PID = str(os.getpid()).encode()
