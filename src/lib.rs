@@ -17,6 +17,7 @@ mod rfc6750;
 mod rfc7009;
 mod rfc7523;
 mod rfc8628;
+mod rfc9449;
 mod service;
 mod transport;
 

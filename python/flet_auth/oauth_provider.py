@@ -42,7 +42,9 @@ class OAuthProvider:
     default: a larger one is an `InvalidResponseError`), `device_authorization_endpoint`
     (RFC 8628, for `start_device_login`), and for the mix-up defence of RFC 9207 `issuer` (a
     redirect's `iss` must be it) and `authorization_response_iss_parameter_supported` (every
-    redirect must carry `iss`; needs `issuer`).
+    redirect must carry `iss`; needs `issuer`), and for DPoP (RFC 9449) `dpop` (token requests
+    carry a proof, the authorization request `dpop_jkt`; the key is made per service unless
+    `dpop_key`, a private EC P-256 JWK dict, is given).
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -78,6 +80,8 @@ class OAuthProvider:
         device_authorization_endpoint: Optional[str] = None,
         issuer: Optional[str] = None,
         authorization_response_iss_parameter_supported: Optional[bool] = None,
+        dpop: bool = False,
+        dpop_key: Optional[dict[str, Any]] = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -108,6 +112,8 @@ class OAuthProvider:
         self.authorization_response_iss_parameter_supported = (
             authorization_response_iss_parameter_supported
         )
+        self.dpop = dpop
+        self.dpop_key = dpop_key
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

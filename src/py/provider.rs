@@ -53,6 +53,25 @@ fn client_key(provider: &Bound<'_, PyAny>) -> PyResult<Option<ClientKey>> {
     Ok(Some(ClientKey::Jwk(members)))
 }
 
+/// `provider.dpop_key`: a private JWK dict. The error names the setting, never the key.
+fn dpop_key(
+    provider: &Bound<'_, PyAny>,
+) -> PyResult<Option<serde_json::Map<String, serde_json::Value>>> {
+    let Some(key) = attr(provider, "dpop_key")? else {
+        return Ok(None);
+    };
+    let jwk = key.cast_into::<PyDict>().map_err(|_| {
+        Error::Configuration("provider.dpop_key must be a private EC P-256 JWK dict".into())
+    })?;
+    let mut members = serde_json::Map::new();
+    for (k, v) in jwk.iter() {
+        if let (Ok(k), Ok(v)) = (k.extract::<String>(), v.extract::<String>()) {
+            members.insert(k, serde_json::Value::String(v));
+        }
+    }
+    Ok(Some(members))
+}
+
 /// Reads and checks a provider's settings.
 pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
     let mut authorization_params = Vec::new();
@@ -126,6 +145,8 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         oidc,
         issuer: text(provider, "issuer")?,
         iss_parameter_supported: flag("authorization_response_iss_parameter_supported", false)?,
+        dpop: flag("dpop", false)?,
+        dpop_key: dpop_key(provider)?,
     };
     Ok(ProviderConfig::new(settings)?)
 }

@@ -1,6 +1,7 @@
 //! The authorization request (RFC 6749 §4.1.1, with PKCE, RFC 7636, and the OpenID Connect
 //! `nonce`) and the login it leaves in progress until the redirect comes back.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use flet_auth_primitives::random::url_safe;
@@ -12,6 +13,7 @@ use subtle::ConstantTimeEq;
 use crate::errors::{Error, Result};
 use crate::rfc6749::provider::ProviderConfig;
 use crate::rfc6749::token::now;
+use crate::rfc9449::DpopKey;
 
 /// How long a login in progress waits for its redirect: its `state` expires after this.
 pub const LOGIN_TTL: Duration = Duration::from_secs(600);
@@ -27,12 +29,17 @@ pub struct PendingLogin {
     pub nonce: Option<String>,
     /// The login asked for the `openid` scope, so its token response must carry an ID token.
     pub openid: bool,
+    /// The DPoP key whose thumbprint the request sent as `dpop_jkt` (RFC 9449 §10): the code
+    /// is bound to it.
+    pub dpop_key: Option<Arc<DpopKey>>,
 }
 
-/// Builds the authorization URL for `scope` and the login it starts.
+/// Builds the authorization URL for `scope` and the login it starts; with a DPoP key, the
+/// request carries its thumbprint as `dpop_jkt` (RFC 9449 §10).
 pub fn authorization_request(
     p: &ProviderConfig,
     scope: &[String],
+    dpop_key: Option<&Arc<DpopKey>>,
 ) -> Result<(String, PendingLogin)> {
     let redirect = RedirectUrl::new(p.redirect_url.clone())
         .map_err(|e| Error::Configuration(format!("redirect_url is not a valid URL: {e}")))?;
@@ -68,6 +75,9 @@ pub fn authorization_request(
     if let Some(n) = &nonce {
         request = request.add_extra_param("nonce", n.clone());
     }
+    if let Some(key) = dpop_key {
+        request = request.add_extra_param("dpop_jkt", key.thumbprint().to_owned());
+    }
     for (k, v) in &p.authorization_params {
         request = request.add_extra_param(k.clone(), v.clone());
     }
@@ -79,6 +89,7 @@ pub fn authorization_request(
         code_verifier: verifier,
         nonce,
         openid: scope.iter().any(|s| s == "openid"),
+        dpop_key: dpop_key.cloned(),
     };
     Ok((url.into(), login))
 }
@@ -111,6 +122,7 @@ impl PendingLogin {
             nonce: self.nonce.clone(),
             openid: self.openid,
             issued_at: now() - self.issued.elapsed().as_secs_f64(),
+            dpop_jwk: self.dpop_key.as_ref().map(|k| k.private_jwk()),
         };
         serde_json::to_string(&saved)
             .map_err(|e| Error::Internal(format!("cannot save the login: {e}")))
@@ -127,7 +139,13 @@ impl PendingLogin {
                 "the login expired; start a new one".into(),
             ));
         }
+        let dpop_key = saved
+            .dpop_jwk
+            .map(|jwk| DpopKey::from_jwk(&jwk).map(Arc::new))
+            .transpose()
+            .map_err(|_| Error::Configuration("the saved login's DPoP key is not valid".into()))?;
         Ok(PendingLogin {
+            dpop_key,
             issued: Instant::now().checked_sub(age).unwrap_or_else(Instant::now),
             state: saved.state,
             state_checked: false,
@@ -147,6 +165,9 @@ struct SavedLogin {
     openid: bool,
     /// Unix time the login started (its `state` expires [`LOGIN_TTL`] later).
     issued_at: f64,
+    /// The private JWK of the login's DPoP key (RFC 9449), which its code is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dpop_jwk: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[cfg(test)]
@@ -178,7 +199,7 @@ mod tests {
     }
 
     fn start(p: &ProviderConfig) -> (HashMap<String, String>, PendingLogin) {
-        let (url, login) = match authorization_request(p, &SCOPE.map(String::from)) {
+        let (url, login) = match authorization_request(p, &SCOPE.map(String::from), None) {
             Ok(x) => x,
             Err(e) => panic!("authorization_request: {e}"),
         };

@@ -51,10 +51,11 @@ pub fn display(url: &Url) -> String {
     format!("{}{}", url.host_str().unwrap_or(""), url.path())
 }
 
-/// What came back: status, content type and body.
+/// What came back: status, content type, headers and body.
 pub struct Response {
     pub status: u16,
     pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
     pub body: bytes::Bytes,
     pub endpoint: String,
 }
@@ -90,9 +91,24 @@ pub async fn send(builder: RequestBuilder, url: &Url, max_size: usize) -> Result
 /// GETs `url` (with `Authorization: Bearer` when `bearer` is given) and reads the answer,
 /// following redirects by the rules of [`redirect`], all within the policy's timeout.
 pub async fn get(url: &Url, bearer: Option<&str>, policy: &Policy) -> Result<Response> {
+    get_with(url, policy, |builder, _| {
+        Ok(match bearer {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        })
+    })
+    .await
+}
+
+/// `get` with the credentials `authorize` adds to each request of the token's origin (a
+/// DPoP proof is made for each URL); a redirect to another origin gets none.
+pub async fn get_with<F>(url: &Url, policy: &Policy, authorize: F) -> Result<Response>
+where
+    F: Fn(RequestBuilder, &Url) -> Result<RequestBuilder>,
+{
     let deadline = Instant::now().checked_add(policy.timeout);
     let mut url = url.clone();
-    let mut bearer = bearer;
+    let mut authorized = true;
     let mut hops = 0;
     loop {
         let endpoint = display(&url);
@@ -103,8 +119,8 @@ pub async fn get(url: &Url, bearer: Option<&str>, policy: &Policy) -> Result<Res
             return Err(Error::Timeout(format!("{endpoint} did not answer in time")));
         }
         let mut builder = request(Method::GET, &url, remaining)?;
-        if let Some(token) = bearer {
-            builder = builder.bearer_auth(token);
+        if authorized {
+            builder = authorize(builder, &url)?;
         }
         let request = builder.build().map_err(|e| transport_error(&endpoint, e))?;
         let response = execute(request, &endpoint).await?;
@@ -118,7 +134,7 @@ pub async fn get(url: &Url, bearer: Option<&str>, policy: &Policy) -> Result<Res
         let location = response.headers().get(LOCATION);
         let next = redirect::next_hop(&url, location, status, policy.allow_insecure_http)?;
         if !redirect::same_origin(&url, &next) {
-            bearer = None;
+            authorized = false;
         }
         url = next;
         hops += 1;
@@ -148,6 +164,7 @@ async fn execute(request: reqwest::Request, endpoint: &str) -> Result<reqwest::R
 /// Reads an answer's body within the cap (see [`body`]).
 async fn read(response: reqwest::Response, endpoint: String, max_size: usize) -> Result<Response> {
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let content_type = response
         .headers()
         .get(CONTENT_TYPE)
@@ -158,6 +175,7 @@ async fn read(response: reqwest::Response, endpoint: String, max_size: usize) ->
         Ok(body) => Ok(Response {
             status,
             content_type,
+            headers,
             body,
             endpoint,
         }),
