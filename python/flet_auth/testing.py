@@ -42,7 +42,10 @@ class MockOAuthServer(MockServerCore):
     `fail()` injects faults, `slow_down_device()` answers `slow_down`, `counts()` tells what
     was asked. Redirects carry `iss` and discovery announces it (RFC 9207) unless
     `authorization_response_iss_parameter_supported=False`; `forge_iss("wrong")` or
-    `forge_iss("missing")` spoils the next one.
+    `forge_iss("missing")` spoils the next one. DPoP (RFC 9449): proofs are checked at `/token`
+    and the resources, tokens are bound to the proof's key (`token_type` DPoP,
+    `access_token_jkt()`), `require_dpop_nonce=True` asks for a nonce (`rotate_dpop_nonce()`
+    changes it), and `last_dpop_proof()` is the last proof accepted, decoded.
     """
 
     def __enter__(self) -> "MockOAuthServer":

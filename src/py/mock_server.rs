@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::errors::Error;
 use crate::py::bridge::block_on;
+use crate::py::json::PyJson;
 use crate::transport::engine;
 
 /// The provider's errors as flet_auth's; a socket error stays an `OSError`.
@@ -64,7 +65,8 @@ impl MockServerCore {
                         refresh_tokens=true, login_form=false, redirect_uris=None,
                         id_token_alg="RS256", issuer=None, device_interval=5.0,
                         device_expires_in=600,
-                        authorization_response_iss_parameter_supported=true))]
+                        authorization_response_iss_parameter_supported=true,
+                        require_dpop_nonce=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -82,6 +84,7 @@ impl MockServerCore {
         device_interval: f64,
         device_expires_in: u64,
         authorization_response_iss_parameter_supported: bool,
+        require_dpop_nonce: bool,
     ) -> PyResult<Self> {
         crate::py::logging::ensure(py)?;
         if !(device_interval.is_finite() && device_interval >= 0.0) {
@@ -99,6 +102,7 @@ impl MockServerCore {
             )?,
             device_code_ttl: std::time::Duration::from_secs(device_expires_in),
             iss_parameter_supported: authorization_response_iss_parameter_supported,
+            require_dpop_nonce,
             ..Settings::default()
         };
         if let Some(users) = users {
@@ -304,6 +308,33 @@ impl MockServerCore {
     /// The query of the last request to `/end_session`, or None.
     fn last_end_session(&self) -> Option<BTreeMap<String, String>> {
         self.server.last_end_session()
+    }
+
+    /// RFC 9449: a new DPoP nonce now (a proof with the old one gets `use_dpop_nonce`); with
+    /// `always`, before every check too, so that no proof ever carries the current one.
+    #[pyo3(signature = (*, always=false))]
+    fn rotate_dpop_nonce(&self, always: bool) {
+        self.server.rotate_dpop_nonce(always);
+    }
+
+    /// The nonce DPoP proofs must carry (with `require_dpop_nonce=True`), else None.
+    #[getter]
+    fn dpop_nonce(&self) -> Option<String> {
+        self.server.dpop_nonce()
+    }
+
+    /// The last DPoP proof the server accepted, decoded: `{"header": ..., "claims": ...}`,
+    /// or None.
+    fn last_dpop_proof(&self) -> Option<PyJson> {
+        self.server
+            .last_dpop_proof()
+            .map(|(header, claims)| PyJson(serde_json::json!({"header": header, "claims": claims})))
+    }
+
+    /// The JWK thumbprint (`cnf.jkt`) of the DPoP key `access_token` is bound to; None for a
+    /// bearer token or a token the server does not know.
+    fn access_token_jkt(&self, access_token: &str) -> Option<String> {
+        self.server.access_token_jkt(access_token).flatten()
     }
 
     /// The form of the last token request (grant_type, scope, the app's own parameters, ...)

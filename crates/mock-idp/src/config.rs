@@ -34,6 +34,9 @@ pub struct Settings {
     /// RFC 9207: send `iss` in authorization responses and announce it in discovery
     /// (`authorization_response_iss_parameter_supported`).
     pub iss_parameter_supported: bool,
+    /// RFC 9449 §8, §9: DPoP proofs must carry the server's nonce (`use_dpop_nonce` until
+    /// they do).
+    pub require_dpop_nonce: bool,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             device_interval: Duration::from_secs(5),
             device_code_ttl: Duration::from_secs(600),
             iss_parameter_supported: true,
+            require_dpop_nonce: false,
         }
     }
 }

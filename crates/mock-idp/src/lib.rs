@@ -6,7 +6,7 @@
 //! the facts a client expects, with the JWK Set to verify them against.
 //!
 //! Modules, each using only those above it: `error`; `users`, `keys`, `faults`; `config`,
-//! `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9207`; `forgery`; `matrix`, `state`; `routes`; `server`.
+//! `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9207`, `rfc9449`; `forgery`; `matrix`, `state`; `routes`; `server`.
 
 mod config;
 mod device;
@@ -20,6 +20,7 @@ mod keys;
 mod matrix;
 mod pages;
 mod rfc9207;
+mod rfc9449;
 mod routes;
 mod server;
 mod state;
