@@ -90,7 +90,8 @@ pub async fn revoke(p: &ProviderConfig, endpoint: &Endpoint, token: TokenData) -
             endpoint.method,
             request::request(Method::POST, url, p.timeout)?,
             &mut form,
-            url.as_str(),
+            // OpenID Connect Core §9: an assertion's audience is the token endpoint, here too.
+            p.token_endpoint.as_str(),
         )?;
         let response = request::send(builder.form(&form), url, p.max_response_size).await?;
         check_status(&response)?;

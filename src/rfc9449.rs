@@ -10,8 +10,8 @@ use flet_auth_primitives::random::{bytes, url_safe};
 use flet_auth_primitives::time::now_secs;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
-use reqwest::header::{HeaderMap, WWW_AUTHENTICATE};
-use reqwest::RequestBuilder;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -176,6 +176,22 @@ impl Prover<'_> {
         self.nonces.remember(url, &response.headers);
         asks_for_nonce(response)
     }
+}
+
+/// §7.1: a resource request with a DPoP-bound token: `Authorization: DPoP <token>` and a
+/// proof for this `method` and `url` whose `ath` is the token's hash.
+pub fn authorize(
+    builder: RequestBuilder,
+    access_token: &str,
+    prover: Prover<'_>,
+    method: &Method,
+    url: &Url,
+) -> Result<RequestBuilder> {
+    let mut scheme = HeaderValue::from_str(&format!("{DPOP} {access_token}"))
+        .map_err(|_| Error::Configuration("the access token is not a valid header value".into()))?;
+    scheme.set_sensitive(true);
+    let proof = prover.proof(method.as_str(), url, Some(&ath(access_token)))?;
+    Ok(attach(builder.header(AUTHORIZATION, scheme), &proof))
 }
 
 /// Adds the `DPoP` header to a request.

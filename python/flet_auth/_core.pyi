@@ -14,6 +14,7 @@ __all__ = [
     "ClientCredentialsService",
     "ConfigurationError",
     "DeviceAuthorizationResponse",
+    "FetchResponse",
     "HTTPStatusError",
     "IDTokenError",
     "InsecureTransportError",
@@ -32,6 +33,7 @@ __all__ = [
     "TransportError",
     "__version__",
     "_shutdown",
+    "check_client_key",
     "decrypt",
     "decrypt_aes_gcm_256",
     "discover",
@@ -152,6 +154,30 @@ class ClientCredentialsService:
         seconds (an awaitable)."""
     def get_token_sync(self) -> OAuthToken:
         """`get_token` for code without an event loop."""
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Union[str, int, float]]] = None,
+        json: Optional[Any] = None,
+        data: Optional[Union[Mapping[str, Union[str, int, float]], str, bytes]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Awaitable[FetchResponse]:
+        """Calls an API with the token (fetched first when there is none or it is due): an
+        awaitable of a `FetchResponse`. A relative `url` is appended to
+        `provider.api_base_url`."""
+    def fetch_sync(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Union[str, int, float]]] = None,
+        json: Optional[Any] = None,
+        data: Optional[Union[Mapping[str, Union[str, int, float]], str, bytes]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> FetchResponse:
+        """`fetch` for code without an event loop."""
     @property
     def current_token(self) -> Optional[OAuthToken]:
         """The current token as it is, without fetching one; None before the first fetch."""
@@ -168,6 +194,31 @@ class ClientCredentialsService:
     def on_token_update(
         self,
     ) -> Optional[Callable[[OAuthToken], Union[Awaitable[None], None]]]: ...
+
+@final
+class FetchResponse:
+    """The answer of `fetch()`: `status`, `headers` (a dict with lower-case names), `content`,
+    `text` and `json()`. A 4xx or 5xx is an answer, not an error: `raise_for_status()` makes
+    it one."""
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code."""
+    @property
+    def headers(self) -> dict[str, str]:
+        """The answer's headers, names in lower case; repeated headers joined with ", "."""
+    @property
+    def content(self) -> bytes:
+        """The body as bytes."""
+    @property
+    def text(self) -> str:
+        """The body decoded by the `Content-Type` charset (UTF-8 when it names none; bytes that
+        do not decode are replaced)."""
+    def json(self) -> Any:
+        """The body parsed as JSON; `InvalidResponseError` when it is not JSON."""
+    def raise_for_status(self) -> Self:
+        """Raises `HTTPStatusError` (with `status`) for a 4xx or 5xx answer; returns the response
+        otherwise."""
 
 @final
 class SecretBox:
@@ -215,6 +266,17 @@ class ServiceCore:
         """Starts a login: a fresh `state` (and PKCE verifier, and OpenID nonce); returns
         `(authorization_url, state)`."""
     @property
+    def uses_par(self) -> bool:
+        """Whether logins push their authorization request (RFC 9126): the provider's `use_par`
+        and `require_pushed_authorization_requests`; a `ConfigurationError` when the two
+        cannot work together."""
+    def start_authorization(self) -> Awaitable[tuple[str, str]]:
+        """Starts a login as `get_authorization_data` does, first pushing the authorization
+        request (RFC 9126) when the provider takes pushed requests: an awaitable of
+        `(authorization_url, state)`."""
+    def start_authorization_sync(self) -> tuple[str, str]:
+        """`start_authorization` for code without an event loop."""
+    @property
     def state(self) -> Optional[str]:
         """The `state` of the last authorization URL."""
     def check_state(self, state: str) -> None:
@@ -245,6 +307,29 @@ class ServiceCore:
         """The current token, refreshed first when it expires within 60 s (an awaitable)."""
     def get_token_sync(self) -> Optional[OAuthToken]:
         """`get_token` for code without an event loop."""
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Union[str, int, float]]] = None,
+        json: Optional[Any] = None,
+        data: Optional[Union[Mapping[str, Union[str, int, float]], str, bytes]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Awaitable[FetchResponse]:
+        """Calls an API with the current token (refreshed first when due): an awaitable of a
+        `FetchResponse`. A relative `url` is appended to `provider.api_base_url`."""
+    def fetch_sync(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Union[str, int, float]]] = None,
+        json: Optional[Any] = None,
+        data: Optional[Union[Mapping[str, Union[str, int, float]], str, bytes]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> FetchResponse:
+        """`fetch` for code without an event loop."""
     @property
     def current_token(self) -> Optional[OAuthToken]:
         """The current token as it is, without refreshing it."""
@@ -318,8 +403,26 @@ class MockServerCore:
         device_interval: float = 5.0,
         device_expires_in: int = 600,
         authorization_response_iss_parameter_supported: bool = True,
+        require_par: bool = False,
+        par_expires_in: int = 60,
+        token_endpoint_auth_method: Optional[str] = None,
+        client_jwks: Optional[dict[str, Any]] = None,
         require_dpop_nonce: bool = False,
     ) -> MockServerCore: ...
+    @property
+    def require_par(self) -> bool:
+        """Whether the authorization endpoint refuses requests that were not pushed (RFC 9126),
+        as discovery announces (`require_pushed_authorization_requests`)."""
+    def expire_par_requests(self) -> None:
+        """Makes every pushed authorization request expire now: the authorization endpoint then
+        refuses its `request_uri` (`invalid_request_uri`)."""
+    def last_par_request(self) -> Optional[dict[str, str]]:
+        """The form of the last pushed authorization request (RFC 9126 §2.1: the authorization
+        parameters and the client's authentication) without `client_secret`, or None."""
+    @property
+    def token_endpoint_auth_method(self) -> str:
+        """How the confidential client authenticates: `client_secret_basic` (or post, both
+        work), `private_key_jwt` or `client_secret_jwt`."""
     @property
     def issuer(self) -> str:
         """`iss` of the ID tokens: the `issuer` given, else the base URL."""
@@ -494,6 +597,13 @@ def discover_sync(
     max_response_size: Optional[int] = None,
 ) -> dict[str, Any]:
     """`discover` for code without an event loop."""
+
+def check_client_key(
+    client_key: Union[dict[str, Any], str], client_key_alg: Optional[str] = None
+) -> None:
+    """Checks a `client_key` and `client_key_alg` as a provider reads them, so that an app can
+    refuse a bad key when it is configured: a `ConfigurationError` naming the setting, never
+    the key."""
 
 def _shutdown() -> None:
     """Stops the engine before the interpreter finalizes (registered with `atexit`)."""

@@ -41,9 +41,11 @@ class AuthorizationService(ServiceCore, Authorization):
     `redirect_url` overrides the provider's (a loopback port chosen at run time, say).
 
     The engine half (`ServiceCore`, in Rust) holds the login in progress and the token:
-    `get_authorization_data`, `state`, `check_state`, `check_authorization_response`,
-    `get_token`, `get_token_sync`, `current_token`, `load_token`, `id_token_claims`,
-    `end_session_url`, `redirect_url`, `is_openid` and `scope` come from there.
+    `get_authorization_data`, `start_authorization` (and `_sync`: the same, pushing the
+    request first when the provider uses PAR, RFC 9126), `uses_par`, `state`, `check_state`,
+    `check_authorization_response`, `get_token`, `get_token_sync`, `fetch`, `fetch_sync`,
+    `current_token`, `load_token`, `id_token_claims`, `end_session_url`, `redirect_url`,
+    `is_openid` and `scope` come from there.
     """
 
     __slots__ = ("__weakref__", "fetch_groups", "fetch_user", "on_token_update", "provider", "user")

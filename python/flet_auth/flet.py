@@ -81,7 +81,8 @@ async def login(
     """
     _check_page(page)
     _check_timeout(timeout)
-    if not isinstance(getattr(provider, "redirect_url", None), str):
+    redirect_url = getattr(provider, "redirect_url", None)
+    if not isinstance(redirect_url, str):
         raise ConfigurationError("provider must be an OAuthProvider with a redirect_url")
     if on_open_authorization_url is not None and not callable(on_open_authorization_url):
         raise ConfigurationError("on_open_authorization_url must be a callable")
@@ -98,7 +99,7 @@ async def login(
         if saved_token is None and not _has_flet_callback(page):
             return await _loopback_login(
                 page,
-                provider.redirect_url,
+                redirect_url,
                 new_service,
                 on_open_authorization_url,
                 complete_page_html,
@@ -110,6 +111,9 @@ async def login(
             return new_service()
         opener = None if on_open_authorization_url is None else _as_async(on_open_authorization_url)
         flet_page: Any = page  # Flet types `provider` and `authorization` as its own classes
+        authorization: Callable[..., AuthorizationService] = AuthorizationService
+        if saved_token is None:
+            authorization = await _pushed_first(new_service)
         service: AuthorizationService = await flet_page.login(
             provider,
             fetch_user=fetch_user,
@@ -119,13 +123,27 @@ async def login(
             on_open_authorization_url=opener,
             complete_page_html=complete_page_html,
             redirect_to_page=redirect_to_page,
-            authorization=AuthorizationService,
+            authorization=authorization,
         )
         return service
     finally:
         if _pending.get(page) is this:
             del _pending[page]
         this.ended.set()
+
+
+async def _pushed_first(
+    new_service: Callable[..., AuthorizationService],
+) -> Callable[..., AuthorizationService]:
+    """What Flet's `page.login` builds its service with. Flet calls the synchronous
+    `get_authorization_data()`, which cannot push an authorization request (RFC 9126): for a
+    provider that pushes, the request is pushed here and Flet gets that service, whose
+    `get_authorization_data()` then hands out the pushed URL."""
+    service = new_service()
+    if not service.uses_par:
+        return AuthorizationService
+    await service.start_authorization()
+    return lambda *args, **kwargs: service
 
 
 async def logout(
@@ -168,7 +186,7 @@ async def _loopback_login(
     try:
         service = new_service(redirect_url=listener.redirect_url)
         _set_auth(page, service)
-        url, state = service.get_authorization_data()
+        url, state = await service.start_authorization()  # pushed first when PAR is on
         this.redirect = asyncio.ensure_future(listener.wait(state, timeout, complete_page_html))
         try:
             redirect = await _open_and_wait(

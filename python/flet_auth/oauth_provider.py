@@ -42,9 +42,15 @@ class OAuthProvider:
     default: a larger one is an `InvalidResponseError`), `device_authorization_endpoint`
     (RFC 8628, for `start_device_login`), and for the mix-up defence of RFC 9207 `issuer` (a
     redirect's `iss` must be it) and `authorization_response_iss_parameter_supported` (every
-    redirect must carry `iss`; needs `issuer`), and for DPoP (RFC 9449) `dpop` (token requests
-    carry a proof, the authorization request `dpop_jkt`; the key is made per service unless
-    `dpop_key`, a private EC P-256 JWK dict, is given).
+    redirect must carry `iss`; needs `issuer`), and for pushed authorization requests (RFC
+    9126) `use_par` (None: push when `require_pushed_authorization_requests` says the provider
+    requires it; True: whenever `pushed_authorization_request_endpoint` is set; False: never), and for DPoP (RFC 9449) `dpop` (token requests carry a
+    proof, the authorization request `dpop_jkt`; the key is made per service unless `dpop_key`,
+    a private EC P-256 JWK dict, is given).
+
+    A provider used only by `ClientCredentialsService` or device logins needs no
+    `authorization_endpoint` and `redirect_url`: `OAuthProvider("svc", secret,
+    token_endpoint=...)`; a login through the browser with it raises `ConfigurationError`.
 
     Services read the settings once per provider and share them; assigning an attribute makes
     the next service read them again (changing a list or dict attribute in place does not).
@@ -55,10 +61,10 @@ class OAuthProvider:
     def __init__(
         self,
         client_id: str,
-        client_secret: Optional[str],
-        authorization_endpoint: str,
-        token_endpoint: str,
-        redirect_url: str,
+        client_secret: Optional[str] = None,
+        authorization_endpoint: Optional[str] = None,
+        token_endpoint: str = "",
+        redirect_url: Optional[str] = None,
         scopes: Optional[list[str]] = None,
         user_scopes: Optional[list[str]] = None,
         user_endpoint: Optional[str] = None,
@@ -80,6 +86,9 @@ class OAuthProvider:
         device_authorization_endpoint: Optional[str] = None,
         issuer: Optional[str] = None,
         authorization_response_iss_parameter_supported: Optional[bool] = None,
+        use_par: Optional[bool] = None,
+        pushed_authorization_request_endpoint: Optional[str] = None,
+        require_pushed_authorization_requests: Optional[bool] = None,
         dpop: bool = False,
         dpop_key: Optional[dict[str, Any]] = None,
     ) -> None:
@@ -112,6 +121,9 @@ class OAuthProvider:
         self.authorization_response_iss_parameter_supported = (
             authorization_response_iss_parameter_supported
         )
+        self.use_par = use_par
+        self.pushed_authorization_request_endpoint = pushed_authorization_request_endpoint
+        self.require_pushed_authorization_requests = require_pushed_authorization_requests
         self.dpop = dpop
         self.dpop_key = dpop_key
 

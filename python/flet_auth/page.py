@@ -21,7 +21,13 @@ import logging
 from collections.abc import Awaitable
 from typing import Any, Callable, Optional, Union
 
-from flet_auth._core import AuthError, LoopbackListener, OAuthError, OAuthToken
+from flet_auth._core import (
+    AuthError,
+    ConfigurationError,
+    LoopbackListener,
+    OAuthError,
+    OAuthToken,
+)
 from flet_auth._login_failure import event_fields, refused_in_redirect
 from flet_auth._sync import run_sync
 from flet_auth.authorization_service import AuthorizationService
@@ -84,6 +90,10 @@ class AuthPage:
             if await self._resume(service, saved_token):
                 return await self._logged_in(service)
 
+        if not provider.redirect_url:
+            raise ConfigurationError(
+                "provider.redirect_url is required for a login through the browser"
+            )
         listener = LoopbackListener(provider.redirect_url)
         try:
             service = AuthorizationService(
@@ -94,7 +104,7 @@ class AuthPage:
                 on_token_update=hook,
                 redirect_url=listener.redirect_url,
             )
-            url, state = service.get_authorization_data()
+            url, state = await service.start_authorization()  # pushed first when PAR is on
             waiting = listener.wait(state, timeout, complete_page_html)
             if on_open_authorization_url is not None:
                 await _call(on_open_authorization_url, url)

@@ -42,10 +42,20 @@ class MockOAuthServer(MockServerCore):
     `fail()` injects faults, `slow_down_device()` answers `slow_down`, `counts()` tells what
     was asked. Redirects carry `iss` and discovery announces it (RFC 9207) unless
     `authorization_response_iss_parameter_supported=False`; `forge_iss("wrong")` or
-    `forge_iss("missing")` spoils the next one. DPoP (RFC 9449): proofs are checked at `/token`
+    `forge_iss("missing")` spoils the next one. `/par` takes pushed authorization requests
+    (RFC 9126; `request_uri` valid `par_expires_in` seconds, once; `require_par=True` refuses
+    requests that were not pushed, and discovery says so); `last_par_request()` is the form
+    it received, `expire_par_requests()` makes the pushed ones expire. DPoP (RFC 9449): proofs are checked at `/token`
     and the resources, tokens are bound to the proof's key (`token_type` DPoP,
     `access_token_jkt()`), `require_dpop_nonce=True` asks for a nonce (`rotate_dpop_nonce()`
     changes it), and `last_dpop_proof()` is the last proof accepted, decoded.
+
+    The confidential client authenticates with its secret unless `token_endpoint_auth_method`
+    is `private_key_jwt` (give its public keys as `client_jwks`, a JWK Set or one JWK, RSA or
+    EC P-256) or `client_secret_jwt` (HS256 with `client_secret`); then the token, revocation
+    and device endpoints take only a JWT assertion (RFC 7523) with `iss` = `sub` = the client
+    id, `aud` the token endpoint URL or the issuer, `exp` ahead by at most 300 s and a `jti`
+    never used before, and answer `invalid_client` otherwise.
     """
 
     def __enter__(self) -> "MockOAuthServer":
@@ -71,6 +81,10 @@ class MockOAuthServer(MockServerCore):
     def device_authorization_endpoint(self) -> str:
         return f"{self.url}/device_authorization"
 
+    @property
+    def pushed_authorization_request_endpoint(self) -> str:
+        return f"{self.url}/par"
+
     def provider(
         self,
         redirect_url: str = DEFAULT_REDIRECT_URL,
@@ -80,14 +94,21 @@ class MockOAuthServer(MockServerCore):
     ) -> OAuthProvider:
         """An `OAuthProvider` for this server: the confidential client, or the public one.
         It knows the server's `issuer`, so a redirect with a wrong `iss` is refused (RFC 9207);
-        pass `authorization_response_iss_parameter_supported=True` to refuse one without."""
+        pass `authorization_response_iss_parameter_supported=True` to refuse one without. It
+        knows the `/par` endpoint and whether the server requires pushed requests (RFC 9126)."""
         settings.setdefault("scopes", ["openid", "profile", "email"])
         settings.setdefault("issuer", self.issuer)
         settings.setdefault("user_endpoint", self.userinfo_endpoint)
         settings.setdefault("user_id_fn", lambda u: u["sub"])
         settings.setdefault("device_authorization_endpoint", self.device_authorization_endpoint)
+        settings.setdefault(
+            "pushed_authorization_request_endpoint", self.pushed_authorization_request_endpoint
+        )
+        settings.setdefault("require_pushed_authorization_requests", self.require_par)
         if public:
             settings.setdefault("token_endpoint_auth_method", "none")
+        elif self.token_endpoint_auth_method.endswith("_jwt"):
+            settings.setdefault("token_endpoint_auth_method", self.token_endpoint_auth_method)
         return OAuthProvider(
             client_id=self.public_client_id if public else self.client_id,
             client_secret=None if public else self.client_secret,
@@ -118,8 +139,12 @@ class MockOAuthServer(MockServerCore):
         consents at this server as `user` and follows the redirect to the app's listener."""
 
         def visit(url: str) -> None:
+            sent = parse_qs(urlsplit(url).query)
             query = self.authorize(url, user=user, approve=approve)
-            callback = parse_qs(urlsplit(url).query)["redirect_uri"][0]
+            if "redirect_uri" in sent:
+                callback = sent["redirect_uri"][0]
+            else:  # a pushed request (RFC 9126): the redirect URI went in the POST
+                callback = (self.last_par_request() or {}).get("redirect_uri", "")
             with urlopen(f"{callback}?{urlencode(query)}", timeout=10) as answer:
                 answer.read()
 
@@ -171,6 +196,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         print(f"  token_endpoint         {server.token_endpoint}")
         print(f"  userinfo_endpoint      {server.userinfo_endpoint}")
         print(f"  device_authorization_endpoint {server.device_authorization_endpoint}")
+        print(f"  pushed_authorization_request_endpoint {server.url}/par")
         print(f"  client_id {server.client_id}  client_secret {server.client_secret}")
         print(f"  public client_id {server.public_client_id}; users {', '.join(server.users)}")
         try:

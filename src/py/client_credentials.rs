@@ -8,6 +8,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping, PyString};
 
 use crate::errors::{Error, Result};
+use crate::py::bridge::{block_on_with, py_future_with};
+use crate::py::fetch::{FetchArgs, FetchResponse};
+use crate::py::hooks;
 use crate::py::provider::ProviderCache;
 use crate::py::service::{get_token_awaitable, get_token_blocking};
 use crate::py::token::OAuthToken;
@@ -140,6 +143,64 @@ impl ClientCredentialsService {
     /// `get_token` for code without an event loop.
     fn get_token_sync(&self, py: Python<'_>) -> PyResult<OAuthToken> {
         get_token_blocking(py, &self.service, &self.on_token_update, token)
+    }
+
+    /// Calls an API with the token (fetched first when there is none or it is due): an
+    /// awaitable of a `FetchResponse`. A relative `url` is appended to
+    /// `provider.api_base_url`.
+    #[pyo3(signature = (method, url, *, params=None, json=None, data=None, headers=None))]
+    fn fetch<'py>(
+        slf: &Bound<'py, Self>,
+        method: &str,
+        url: &str,
+        params: Option<&Bound<'py, PyAny>>,
+        json: Option<&Bound<'py, PyAny>>,
+        data: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = FetchArgs {
+            method,
+            url,
+            params,
+            json,
+            data,
+            headers,
+        };
+        let me = slf.get();
+        let call = args.request(Some(me.provider.bind(slf.py())), &me.service.provider)?;
+        let (service, hook) = (me.service.clone(), me.on_token_update.clone());
+        py_future_with(slf.py(), hook.is_some(), move |caller| async move {
+            let notify = hooks::notify(&hook, &caller);
+            service.fetch(call, notify).await.map(FetchResponse::from)
+        })
+    }
+
+    /// `fetch` for code without an event loop.
+    #[pyo3(signature = (method, url, *, params=None, json=None, data=None, headers=None))]
+    fn fetch_sync<'py>(
+        slf: &Bound<'py, Self>,
+        method: &str,
+        url: &str,
+        params: Option<&Bound<'py, PyAny>>,
+        json: Option<&Bound<'py, PyAny>>,
+        data: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<FetchResponse> {
+        let args = FetchArgs {
+            method,
+            url,
+            params,
+            json,
+            data,
+            headers,
+        };
+        let me = slf.get();
+        let call = args.request(Some(me.provider.bind(slf.py())), &me.service.provider)?;
+        let (service, hook) = (me.service.clone(), me.on_token_update.clone());
+        block_on_with(slf.py(), move |caller| async move {
+            let notify = hooks::notify(&hook, &caller);
+            service.fetch(call, notify).await.map(FetchResponse::from)
+        })
     }
 
     /// The current token as it is, without fetching one; None before the first fetch.

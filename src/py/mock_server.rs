@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use flet_auth_mock_idp::{
-    users_from_claims, Endpoint, Fault, Forgery, IssForgery, MockError, MockServer, Settings,
-    SigningAlg,
+    users_from_claims, ClientAssertion, Endpoint, Fault, Forgery, IssForgery, MockError,
+    MockServer, Settings, SigningAlg,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -51,6 +51,45 @@ fn users_from_py(users: &Bound<'_, PyDict>) -> PyResult<Vec<(String, Value)>> {
     Ok(out)
 }
 
+/// A Python object as JSON, through the `json` module.
+fn json_from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
+    let dumps = value.py().import("json")?.getattr("dumps")?;
+    let text: String = dumps.call1((value,))?.extract()?;
+    serde_json::from_str(&text)
+        .map_err(|_| Error::Configuration(format!("{what} must be JSON")).into())
+}
+
+/// How the confidential client authenticates: with its secret (None), or with assertions.
+fn client_assertion(
+    method: Option<&str>,
+    client_jwks: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<ClientAssertion>> {
+    let method = method.or(client_jwks.map(|_| "private_key_jwt"));
+    match (method, client_jwks) {
+        (Some("private_key_jwt"), Some(jwks)) => {
+            let jwks = json_from_py(jwks, "client_jwks")?;
+            Ok(Some(
+                ClientAssertion::private_key_jwt(&jwks).map_err(to_py)?,
+            ))
+        }
+        (Some("private_key_jwt"), None) => Err(Error::Configuration(
+            "token_endpoint_auth_method private_key_jwt needs client_jwks".into(),
+        )
+        .into()),
+        (_, Some(_)) => Err(Error::Configuration(
+            "client_jwks is for token_endpoint_auth_method private_key_jwt".into(),
+        )
+        .into()),
+        (Some("client_secret_jwt"), None) => Ok(Some(ClientAssertion::ClientSecretJwt)),
+        (None | Some("client_secret_basic" | "client_secret_post"), None) => Ok(None),
+        (Some(other), None) => Err(Error::Configuration(format!(
+            "token_endpoint_auth_method must be client_secret_basic, client_secret_post, \
+             private_key_jwt or client_secret_jwt, not {other:?}"
+        ))
+        .into()),
+    }
+}
+
 /// The engine of `flet_auth.testing.MockOAuthServer`.
 #[pyclass(frozen, subclass, module = "flet_auth._core")]
 pub struct MockServerCore {
@@ -66,6 +105,8 @@ impl MockServerCore {
                         id_token_alg="RS256", issuer=None, device_interval=5.0,
                         device_expires_in=600,
                         authorization_response_iss_parameter_supported=true,
+                        require_par=false, par_expires_in=60,
+                        token_endpoint_auth_method=None, client_jwks=None,
                         require_dpop_nonce=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -84,6 +125,10 @@ impl MockServerCore {
         device_interval: f64,
         device_expires_in: u64,
         authorization_response_iss_parameter_supported: bool,
+        require_par: bool,
+        par_expires_in: u64,
+        token_endpoint_auth_method: Option<&str>,
+        client_jwks: Option<&Bound<'_, PyAny>>,
         require_dpop_nonce: bool,
     ) -> PyResult<Self> {
         crate::py::logging::ensure(py)?;
@@ -102,6 +147,9 @@ impl MockServerCore {
             )?,
             device_code_ttl: std::time::Duration::from_secs(device_expires_in),
             iss_parameter_supported: authorization_response_iss_parameter_supported,
+            require_par,
+            par_expires_in: std::time::Duration::from_secs(par_expires_in),
+            client_assertion: client_assertion(token_endpoint_auth_method, client_jwks)?,
             require_dpop_nonce,
             ..Settings::default()
         };
@@ -165,6 +213,16 @@ impl MockServerCore {
         self.server.settings().client_secret.clone()
     }
 
+    /// How the confidential client authenticates: `client_secret_basic` (or post, both
+    /// work), `private_key_jwt` or `client_secret_jwt`.
+    #[getter]
+    fn token_endpoint_auth_method(&self) -> &'static str {
+        match &self.server.settings().client_assertion {
+            Some(method) => method.method(),
+            None => "client_secret_basic",
+        }
+    }
+
     #[getter]
     fn public_client_id(&self) -> String {
         self.server.settings().public_client_id.clone()
@@ -180,6 +238,25 @@ impl MockServerCore {
     #[getter]
     fn authorization_response_iss_parameter_supported(&self) -> bool {
         self.server.settings().iss_parameter_supported
+    }
+
+    /// Whether the authorization endpoint refuses requests that were not pushed (RFC 9126),
+    /// as discovery announces (`require_pushed_authorization_requests`).
+    #[getter]
+    fn require_par(&self) -> bool {
+        self.server.settings().require_par
+    }
+
+    /// Makes every pushed authorization request expire now: the authorization endpoint then
+    /// refuses its `request_uri` (`invalid_request_uri`).
+    fn expire_par_requests(&self) {
+        self.server.expire_par_requests();
+    }
+
+    /// The form of the last pushed authorization request (RFC 9126 §2.1: the authorization
+    /// parameters and the client's authentication) without `client_secret`, or None.
+    fn last_par_request(&self) -> Option<BTreeMap<String, String>> {
+        self.server.last_par_request()
     }
 
     /// Spoils the `iss` of the next `times` authorization responses (RFC 9207): `kind`

@@ -6,6 +6,7 @@ mod client_credentials;
 mod crypto;
 mod device;
 pub mod errors;
+mod fetch;
 mod hooks;
 pub mod json;
 pub mod logging;
@@ -40,6 +41,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<service::ServiceCore>()?;
     m.add_class::<client_credentials::ClientCredentialsService>()?;
     m.add_class::<device::DeviceAuthorizationResponse>()?;
+    m.add_class::<fetch::FetchResponse>()?;
     m.add_class::<loopback::LoopbackListener>()?;
     m.add_class::<crypto::SecretBox>()?;
     m.add_class::<mock_server::MockServerCore>()?;
@@ -56,6 +58,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(oidc::discover_sync, m)?)?;
     m.add_function(wrap_pyfunction!(oidc::metadata_url, m)?)?;
     m.add_function(wrap_pyfunction!(oidc::fetch_json, m)?)?;
+    m.add_function(wrap_pyfunction!(provider::check_client_key, m)?)?;
     let shutdown = wrap_pyfunction!(shutdown, m)?;
     m.py()
         .import("atexit")?

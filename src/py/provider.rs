@@ -9,7 +9,7 @@ use pyo3::types::PyDict;
 
 use crate::errors::Error;
 use crate::rfc6749::provider::{compose_scope, ProviderConfig, ProviderSettings};
-use crate::rfc7523::ClientKey;
+use crate::rfc7523::{AssertionSigner, ClientKey};
 
 /// `provider.name`, or None when it is missing or None.
 fn attr<'py>(provider: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -35,11 +35,12 @@ fn required(provider: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
 /// `provider.client_key`: a private JWK (its string members) or a PEM string. The error names
 /// the setting, never the key.
 fn client_key(provider: &Bound<'_, PyAny>) -> PyResult<Option<ClientKey>> {
-    let Some(key) = attr(provider, "client_key")? else {
-        return Ok(None);
-    };
+    attr(provider, "client_key")?.map(client_key_of).transpose()
+}
+
+fn client_key_of(key: Bound<'_, PyAny>) -> PyResult<ClientKey> {
     if let Ok(pem) = key.extract::<String>() {
-        return Ok(Some(ClientKey::Pem(pem)));
+        return Ok(ClientKey::Pem(pem));
     }
     let jwk = key.cast_into::<PyDict>().map_err(|_| {
         Error::Configuration("provider.client_key must be a JWK dict or a PEM string".into())
@@ -50,7 +51,20 @@ fn client_key(provider: &Bound<'_, PyAny>) -> PyResult<Option<ClientKey>> {
             members.insert(k, serde_json::Value::String(v));
         }
     }
-    Ok(Some(ClientKey::Jwk(members)))
+    Ok(ClientKey::Jwk(members))
+}
+
+/// Checks a `client_key` and `client_key_alg` as a provider reads them, so that an app can
+/// refuse a bad key when it is configured: a `ConfigurationError` naming the setting, never
+/// the key.
+#[pyfunction]
+#[pyo3(signature = (client_key, client_key_alg=None))]
+pub fn check_client_key(
+    client_key: Bound<'_, PyAny>,
+    client_key_alg: Option<&str>,
+) -> PyResult<()> {
+    AssertionSigner::private_key(client_key_of(client_key)?, client_key_alg)?;
+    Ok(())
 }
 
 /// `provider.dpop_key`: a private JWK dict. The error names the setting, never the key.
@@ -115,9 +129,9 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         token_endpoint_auth_method: text(provider, "token_endpoint_auth_method")?,
         client_key: client_key(provider)?,
         client_key_alg: text(provider, "client_key_alg")?,
-        authorization_endpoint: required(provider, "authorization_endpoint")?,
+        authorization_endpoint: text(provider, "authorization_endpoint")?.unwrap_or_default(),
         token_endpoint: required(provider, "token_endpoint")?,
-        redirect_url: required(provider, "redirect_url")?,
+        redirect_url: text(provider, "redirect_url")?.unwrap_or_default(),
         code_challenge: text(provider, "code_challenge")?,
         code_challenge_method: text(provider, "code_challenge_method")?,
         code_verifier: text(provider, "code_verifier")?,
@@ -145,6 +159,17 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         oidc,
         issuer: text(provider, "issuer")?,
         iss_parameter_supported: flag("authorization_response_iss_parameter_supported", false)?,
+        pushed_authorization_request_endpoint: text(
+            provider,
+            "pushed_authorization_request_endpoint",
+        )?,
+        require_pushed_authorization_requests: flag(
+            "require_pushed_authorization_requests",
+            false,
+        )?,
+        use_par: attr(provider, "use_par")?
+            .map(|v| v.is_truthy())
+            .transpose()?,
         dpop: flag("dpop", false)?,
         dpop_key: dpop_key(provider)?,
     };

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::errors::{Error, Result};
 use crate::py::bridge::{self, block_on, block_on_with, py_future, py_future_with, Caller};
 use crate::py::device::DeviceAuthorizationResponse;
+use crate::py::fetch::{FetchArgs, FetchResponse};
 use crate::py::hooks;
 use crate::py::json::PyJson;
 use crate::py::provider::ProviderCache;
@@ -215,6 +216,30 @@ impl ServiceCore {
         Ok(self.service()?.authorization_url(&scope)?)
     }
 
+    /// Whether logins push their authorization request (RFC 9126): the provider's `use_par`
+    /// and `require_pushed_authorization_requests`; a `ConfigurationError` when the two
+    /// cannot work together.
+    #[getter]
+    fn uses_par(&self) -> PyResult<bool> {
+        Ok(crate::rfc9126::pushes(&self.service()?.provider)?)
+    }
+
+    /// Starts a login as `get_authorization_data` does, first pushing the authorization
+    /// request (RFC 9126) when the provider takes pushed requests: an awaitable of
+    /// `(authorization_url, state)`.
+    fn start_authorization<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let scope = self.scope_strings(py)?;
+        let service = self.service()?.clone();
+        py_future(py, service.start_authorization(scope))
+    }
+
+    /// `start_authorization` for code without an event loop.
+    fn start_authorization_sync(&self, py: Python<'_>) -> PyResult<(String, String)> {
+        let scope = self.scope_strings(py)?;
+        let service = self.service()?.clone();
+        block_on(py, service.start_authorization(scope))
+    }
+
     /// The `state` of the last authorization URL.
     #[getter]
     fn state(&self) -> PyResult<Option<String>> {
@@ -331,6 +356,66 @@ impl ServiceCore {
     fn get_token_sync(&self, py: Python<'_>) -> PyResult<Option<OAuthToken>> {
         let inner = self.inner()?;
         get_token_blocking(py, &inner.service, &inner.on_token_update, |c| Ok(wrap(c)))
+    }
+
+    /// Calls an API with the current token (refreshed first when due): an awaitable of a
+    /// `FetchResponse`. A relative `url` is appended to `provider.api_base_url`.
+    #[pyo3(signature = (method, url, *, params=None, json=None, data=None, headers=None))]
+    fn fetch<'py>(
+        slf: &Bound<'py, Self>,
+        method: &str,
+        url: &str,
+        params: Option<&Bound<'py, PyAny>>,
+        json: Option<&Bound<'py, PyAny>>,
+        data: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = FetchArgs {
+            method,
+            url,
+            params,
+            json,
+            data,
+            headers,
+        };
+        let me = slf.get();
+        let inner = me.inner()?;
+        let provider = slf.getattr_opt("provider")?;
+        let call = args.request(provider.as_ref(), &inner.service.provider)?;
+        let (service, hook) = (inner.service.clone(), inner.on_token_update.clone());
+        py_future_with(slf.py(), me.hooked(), move |caller| async move {
+            let notify = hooks::notify(&hook, &caller);
+            service.fetch(call, notify).await.map(FetchResponse::from)
+        })
+    }
+
+    /// `fetch` for code without an event loop.
+    #[pyo3(signature = (method, url, *, params=None, json=None, data=None, headers=None))]
+    fn fetch_sync<'py>(
+        slf: &Bound<'py, Self>,
+        method: &str,
+        url: &str,
+        params: Option<&Bound<'py, PyAny>>,
+        json: Option<&Bound<'py, PyAny>>,
+        data: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<FetchResponse> {
+        let args = FetchArgs {
+            method,
+            url,
+            params,
+            json,
+            data,
+            headers,
+        };
+        let inner = slf.get().inner()?;
+        let provider = slf.getattr_opt("provider")?;
+        let call = args.request(provider.as_ref(), &inner.service.provider)?;
+        let (service, hook) = (inner.service.clone(), inner.on_token_update.clone());
+        block_on_with(slf.py(), move |caller| async move {
+            let notify = hooks::notify(&hook, &caller);
+            service.fetch(call, notify).await.map(FetchResponse::from)
+        })
     }
 
     /// The current token as it is, without refreshing it.

@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 
 use flet_auth_primitives::random::url_safe;
 use flet_auth_primitives::rfc7636::Pkce;
-use oauth2::basic::BasicClient;
-use oauth2::{AuthUrl, ClientId, CsrfToken, RedirectUrl, Scope};
 use subtle::ConstantTimeEq;
 
 use crate::errors::{Error, Result};
@@ -34,21 +32,24 @@ pub struct PendingLogin {
     pub dpop_key: Option<Arc<DpopKey>>,
 }
 
-/// Builds the authorization URL for `scope` and the login it starts; with a DPoP key, the
-/// request carries its thumbprint as `dpop_jkt` (RFC 9449 §10).
-pub fn authorization_request(
+/// The authorization request's parameters for `scope` (§4.1.1, PKCE, the OpenID `nonce`, the
+/// app's own) and the login it starts. They go in the authorization URL
+/// ([`authorization_request`]) or, pushed (RFC 9126), in a POST. With a DPoP key, its
+/// thumbprint goes as `dpop_jkt` (RFC 9449 §10).
+pub fn authorization_parameters(
     p: &ProviderConfig,
     scope: &[String],
     dpop_key: Option<&Arc<DpopKey>>,
-) -> Result<(String, PendingLogin)> {
-    let redirect = RedirectUrl::new(p.redirect_url.clone())
+) -> Result<(Vec<(String, String)>, PendingLogin)> {
+    let redirect_url = p.redirect_url()?;
+    url::Url::parse(redirect_url)
         .map_err(|e| Error::Configuration(format!("redirect_url is not a valid URL: {e}")))?;
-    let client = BasicClient::new(ClientId::new(p.client.client_id.clone()))
-        .set_auth_uri(AuthUrl::from_url(p.authorization_endpoint.clone()))
-        .set_redirect_uri(redirect);
-    let mut request = client
-        .authorize_url(|| CsrfToken::new(url_safe(STATE_OCTETS)))
-        .add_scopes(scope.iter().cloned().map(Scope::new));
+    let state = url_safe(STATE_OCTETS);
+    let mut params = vec![
+        ("response_type".to_owned(), "code".to_owned()),
+        ("client_id".to_owned(), p.client.client_id.clone()),
+        ("state".to_owned(), state.clone()),
+    ];
     // Flet's fixed PKCE values, whatever their method, are sent as given.
     let explicit = p.code_challenge.is_some() || p.code_verifier.is_some();
     let (challenge, method, verifier) = if explicit {
@@ -66,24 +67,25 @@ pub fn authorization_request(
         (None, None, None)
     };
     if let Some(c) = challenge {
-        request = request.add_extra_param("code_challenge", c);
+        params.push(("code_challenge".to_owned(), c));
     }
     if let Some(m) = method {
-        request = request.add_extra_param("code_challenge_method", m);
+        params.push(("code_challenge_method".to_owned(), m));
+    }
+    params.push(("redirect_uri".to_owned(), redirect_url.to_owned()));
+    if !scope.is_empty() {
+        params.push(("scope".to_owned(), scope.join(" ")));
     }
     let nonce = p.oidc.as_ref().map(|_| url_safe(STATE_OCTETS));
     if let Some(n) = &nonce {
-        request = request.add_extra_param("nonce", n.clone());
+        params.push(("nonce".to_owned(), n.clone()));
     }
     if let Some(key) = dpop_key {
-        request = request.add_extra_param("dpop_jkt", key.thumbprint().to_owned());
+        params.push(("dpop_jkt".to_owned(), key.thumbprint().to_owned()));
     }
-    for (k, v) in &p.authorization_params {
-        request = request.add_extra_param(k.clone(), v.clone());
-    }
-    let (url, state) = request.url();
+    params.extend(p.authorization_params.iter().cloned());
     let login = PendingLogin {
-        state: state.into_secret(),
+        state,
         issued: Instant::now(),
         state_checked: false,
         code_verifier: verifier,
@@ -91,6 +93,18 @@ pub fn authorization_request(
         openid: scope.iter().any(|s| s == "openid"),
         dpop_key: dpop_key.cloned(),
     };
+    Ok((params, login))
+}
+
+/// Builds the authorization URL for `scope` and the login it starts.
+pub fn authorization_request(
+    p: &ProviderConfig,
+    scope: &[String],
+    dpop_key: Option<&Arc<DpopKey>>,
+) -> Result<(String, PendingLogin)> {
+    let (params, login) = authorization_parameters(p, scope, dpop_key)?;
+    let mut url = p.authorization_endpoint()?.clone();
+    url.query_pairs_mut().extend_pairs(params);
     Ok((url.into(), login))
 }
 

@@ -19,9 +19,12 @@ use crate::transport::{check_url, Policy, DEFAULT_MAX_RESPONSE_SIZE};
 #[derive(Clone)]
 pub struct ProviderConfig {
     pub client: ClientAuth,
-    pub authorization_endpoint: Url,
+    /// None for a provider used only without a browser (client credentials, device logins):
+    /// read through `authorization_endpoint()`.
+    pub authorization_endpoint: Option<Url>,
     pub token_endpoint: Url,
-    /// Sent as given: `redirect_uri` must be the registered string, byte for byte.
+    /// Sent as given: `redirect_uri` must be the registered string, byte for byte. Empty when
+    /// not set (read through `redirect_url()`).
     pub redirect_url: String,
     /// Flet's fixed PKCE values, used instead of a fresh pair when given.
     pub code_challenge: Option<String>,
@@ -50,6 +53,11 @@ pub struct ProviderConfig {
     /// The provider announces `authorization_response_iss_parameter_supported`: every
     /// redirect must carry `iss`.
     pub iss_parameter_supported: bool,
+    /// RFC 9126: where authorization requests are pushed, whether the provider requires it,
+    /// and the `use_par` setting (None: push when required); see `rfc9126::pushes`.
+    pub pushed_authorization_request_endpoint: Option<Url>,
+    pub require_pushed_authorization_requests: bool,
+    pub use_par: Option<bool>,
     /// RFC 9449: every token request carries a DPoP proof.
     pub dpop: bool,
     /// The app's DPoP key (`dpop_key`); None: each service makes its own.
@@ -73,6 +81,7 @@ pub struct ProviderSettings {
     /// The private key of `private_key_jwt`, and its algorithm (None: by the key's type).
     pub client_key: Option<ClientKey>,
     pub client_key_alg: Option<String>,
+    /// Empty when not set: only logins through the browser need it and `redirect_url`.
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     pub redirect_url: String,
@@ -94,6 +103,11 @@ pub struct ProviderSettings {
     /// RFC 9207: the provider's issuer and whether it announces the `iss` parameter.
     pub issuer: Option<String>,
     pub iss_parameter_supported: bool,
+    /// RFC 9126: the endpoint, the provider's `require_pushed_authorization_requests`, and
+    /// `use_par`.
+    pub pushed_authorization_request_endpoint: Option<String>,
+    pub require_pushed_authorization_requests: bool,
+    pub use_par: Option<bool>,
     pub dpop: bool,
     /// A private EC P-256 JWK.
     pub dpop_key: Option<Map<String, Value>>,
@@ -157,7 +171,10 @@ impl ProviderConfig {
             .transpose()?;
         Ok(ProviderConfig {
             client,
-            authorization_endpoint: endpoint("authorization_endpoint", &s.authorization_endpoint)?,
+            authorization_endpoint: optional(
+                "authorization_endpoint",
+                Some(s.authorization_endpoint),
+            )?,
             token_endpoint: endpoint("token_endpoint", &s.token_endpoint)?,
             redirect_url: s.redirect_url,
             code_challenge: s.code_challenge,
@@ -180,6 +197,12 @@ impl ProviderConfig {
             oidc,
             issuer,
             iss_parameter_supported: s.iss_parameter_supported,
+            pushed_authorization_request_endpoint: optional(
+                "pushed_authorization_request_endpoint",
+                s.pushed_authorization_request_endpoint,
+            )?,
+            require_pushed_authorization_requests: s.require_pushed_authorization_requests,
+            use_par: s.use_par,
             dpop: s.dpop,
             dpop_key,
         })
@@ -194,6 +217,21 @@ impl ProviderConfig {
         }
     }
 
+    /// The authorization endpoint, which a login through the browser needs.
+    pub fn authorization_endpoint(&self) -> Result<&Url> {
+        self.authorization_endpoint
+            .as_ref()
+            .ok_or_else(|| browser_login_needs("authorization_endpoint"))
+    }
+
+    /// The redirect URL, which a login through the browser needs.
+    pub fn redirect_url(&self) -> Result<&str> {
+        match self.redirect_url.as_str() {
+            "" => Err(browser_login_needs("redirect_url")),
+            url => Ok(url),
+        }
+    }
+
     /// The same settings with another redirect URL (a loopback port chosen at run time).
     pub fn with_redirect_url(&self, redirect_url: String) -> Self {
         ProviderConfig {
@@ -201,6 +239,13 @@ impl ProviderConfig {
             ..self.clone()
         }
     }
+}
+
+fn browser_login_needs(setting: &str) -> Error {
+    Error::Configuration(format!(
+        "provider.{setting} is required for a login through the browser (authorization code); \
+         client credentials and device logins do without it"
+    ))
 }
 
 /// Parses a timeout in seconds; `None` means the default.
@@ -307,6 +352,26 @@ mod tests {
             max_response_size_from(Some(0)),
             Err(Error::Configuration(_))
         ));
+    }
+
+    #[test]
+    fn a_provider_without_authorization_endpoint_and_redirect_url_is_built_but_cannot_log_in() {
+        let machine = ProviderSettings {
+            authorization_endpoint: String::new(),
+            redirect_url: String::new(),
+            ..settings()
+        };
+        let config = ProviderConfig::new(machine);
+        assert!(config.is_ok());
+        let config = config.ok();
+        let endpoint = config.as_ref().map(|c| c.authorization_endpoint());
+        assert!(
+            matches!(endpoint, Some(Err(Error::Configuration(m))) if m.contains("provider.authorization_endpoint"))
+        );
+        let redirect = config.as_ref().map(|c| c.redirect_url());
+        assert!(
+            matches!(redirect, Some(Err(Error::Configuration(m))) if m.contains("provider.redirect_url"))
+        );
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! One login's engine, behind `AuthorizationService`: the login in progress, the code exchange
 //! with its ID token check, the token and its refresh (`refresh`), the user's claims,
-//! revocation and the logout URL; the device login (`device`). The protocol rules live in
-//! `rfc6749`, `rfc7009`, `rfc8628` and `oidc`; this module keeps the state between them. The
-//! same engine, made for the client credentials grant (`client_credentials`), fetches a token
-//! anew where a login's would be refreshed.
+//! revocation and the logout URL; the device login (`device`); the pushed authorization
+//! request (`pushed`); API calls with the token (`fetch`). The protocol rules live in
+//! `rfc6749`, `rfc7009`, `rfc8628`, `rfc9126` and `oidc`; this module keeps the state between
+//! them. The same engine, made for the client credentials grant (`client_credentials`), fetches
+//! a token anew where a login's would be refreshed.
 
 pub mod client_credentials;
 mod device;
+pub mod fetch;
+mod pushed;
 mod refresh;
 
 use crate::rfc9449::{DpopKey, Nonces, Prover};
@@ -24,7 +27,7 @@ use crate::rfc6749::redirect;
 use crate::rfc6749::token::{lock, TokenCell, TokenData};
 use crate::rfc6749::token_request;
 use crate::transport::display;
-use crate::{rfc6750, rfc7009};
+use crate::{rfc6750, rfc7009, rfc9126};
 use client_credentials::ClientCredentials;
 
 /// Hands a new token to the app (its `on_token_update`) and waits until it took it.
@@ -49,6 +52,9 @@ pub struct State {
     inflight: Option<Flight>,
     /// The verified claims of the last ID token (OpenID Connect).
     pub id_claims: Option<Box<Map<String, Value>>>,
+    /// The authorization URL of the login in progress when its request was pushed (RFC 9126),
+    /// until `authorization_url` hands it out.
+    pushed_url: Option<Box<str>>,
 }
 
 /// A service: the provider's settings and the state of its login.
@@ -107,8 +113,12 @@ impl Service {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts a login: returns `(authorization_url, state)`.
+    /// Starts a login: returns `(authorization_url, state)`. A provider that takes pushed
+    /// requests (RFC 9126) gets the URL `start_authorization` pushed, or an error.
     pub fn authorization_url(&self, scope: &[String]) -> Result<(String, String)> {
+        if rfc9126::pushes(&self.provider)? {
+            return self.take_pushed();
+        }
         let (url, login) = authorization_request(&self.provider, scope, self.dpop_key.as_ref())?;
         let state = login.state.clone();
         self.take_over(login);
@@ -120,6 +130,7 @@ impl Service {
         let mut st = self.state();
         st.last_state = Some(login.state.as_str().into());
         st.login = Some(Box::new(login));
+        st.pushed_url = None;
     }
 
     /// Accepts the `state` of a redirect once for the login in progress.
@@ -181,7 +192,7 @@ impl Service {
         let verifier = pending
             .and_then(|l| l.code_verifier)
             .or_else(|| p.code_verifier.clone());
-        let form = token_request::authorization_code(code, p.redirect_url.clone(), verifier);
+        let form = token_request::authorization_code(code, p.redirect_url()?.to_owned(), verifier);
         let data = token_request::post(p, form, self.prover(dpop_key.as_ref())).await?;
         self.accept(data, nonce, openid, notify).await
     }
@@ -346,5 +357,6 @@ impl Service {
         st.token = None;
         st.login = None;
         st.id_claims = None;
+        st.pushed_url = None;
     }
 }

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, RequestBuilder};
 use url::{Host, Url};
 
@@ -51,11 +51,11 @@ pub fn display(url: &Url) -> String {
     format!("{}{}", url.host_str().unwrap_or(""), url.path())
 }
 
-/// What came back: status, content type, headers and body.
+/// What came back: status, headers and body.
 pub struct Response {
     pub status: u16,
     pub content_type: String,
-    pub headers: reqwest::header::HeaderMap,
+    pub headers: HeaderMap,
     pub body: bytes::Bytes,
     pub endpoint: String,
 }
@@ -91,24 +91,40 @@ pub async fn send(builder: RequestBuilder, url: &Url, max_size: usize) -> Result
 /// GETs `url` (with `Authorization: Bearer` when `bearer` is given) and reads the answer,
 /// following redirects by the rules of [`redirect`], all within the policy's timeout.
 pub async fn get(url: &Url, bearer: Option<&str>, policy: &Policy) -> Result<Response> {
-    get_with(url, policy, |builder, _| {
-        Ok(match bearer {
-            Some(token) => builder.bearer_auth(token),
-            None => builder,
-        })
-    })
-    .await
+    let token = bearer.unwrap_or_default();
+    let bearer_auth = |builder: RequestBuilder, _: &Method, _: &Url| -> Result<RequestBuilder> {
+        Ok(builder.bearer_auth(token))
+    };
+    let authorize = bearer.is_some().then_some(&bearer_auth as &Authorize<'_>);
+    exchange(Method::GET, url, &Outgoing::default(), authorize, policy).await
 }
 
-/// `get` with the credentials `authorize` adds to each request of the token's origin (a
-/// DPoP proof is made for each URL); a redirect to another origin gets none.
-pub async fn get_with<F>(url: &Url, policy: &Policy, authorize: F) -> Result<Response>
-where
-    F: Fn(RequestBuilder, &Url) -> Result<RequestBuilder>,
-{
+/// What a request sends besides its method, URL and credentials.
+#[derive(Default)]
+pub struct Outgoing {
+    /// Replace the defaults (`Accept: application/json`) where they share a name.
+    pub headers: HeaderMap,
+    pub body: Option<bytes::Bytes>,
+}
+
+/// Adds the credentials of one hop (method and URL) to its request.
+pub type Authorize<'a> =
+    dyn Fn(RequestBuilder, &Method, &Url) -> Result<RequestBuilder> + Sync + 'a;
+
+/// Sends a request and reads its answer, within the policy's timeout and size cap. A GET
+/// follows redirects by the rules of [`redirect`], with `authorize` applied only while the hops
+/// stay on the first URL's origin; any other method gets its redirect back unfollowed (its body
+/// is never sent again).
+pub async fn exchange(
+    method: Method,
+    url: &Url,
+    outgoing: &Outgoing,
+    authorize: Option<&Authorize<'_>>,
+    policy: &Policy,
+) -> Result<Response> {
     let deadline = Instant::now().checked_add(policy.timeout);
     let mut url = url.clone();
-    let mut authorized = true;
+    let mut authorize = authorize;
     let mut hops = 0;
     loop {
         let endpoint = display(&url);
@@ -118,14 +134,18 @@ where
         if remaining.is_zero() {
             return Err(Error::Timeout(format!("{endpoint} did not answer in time")));
         }
-        let mut builder = request(Method::GET, &url, remaining)?;
-        if authorized {
-            builder = authorize(builder, &url)?;
+        let mut builder =
+            request(method.clone(), &url, remaining)?.headers(outgoing.headers.clone());
+        if let Some(body) = &outgoing.body {
+            builder = builder.body(body.clone());
+        }
+        if let Some(authorize) = authorize {
+            builder = authorize(builder, &method, &url)?;
         }
         let request = builder.build().map_err(|e| transport_error(&endpoint, e))?;
         let response = execute(request, &endpoint).await?;
         let status = response.status().as_u16();
-        if !redirect::is_redirect(status) {
+        if !redirect::is_redirect(status) || method != Method::GET {
             return read(response, endpoint, policy.max_response_size).await;
         }
         if hops == redirect::MAX_REDIRECTS {
@@ -134,7 +154,7 @@ where
         let location = response.headers().get(LOCATION);
         let next = redirect::next_hop(&url, location, status, policy.allow_insecure_http)?;
         if !redirect::same_origin(&url, &next) {
-            authorized = false;
+            authorize = None;
         }
         url = next;
         hops += 1;
@@ -164,13 +184,13 @@ async fn execute(request: reqwest::Request, endpoint: &str) -> Result<reqwest::R
 /// Reads an answer's body within the cap (see [`body`]).
 async fn read(response: reqwest::Response, endpoint: String, max_size: usize) -> Result<Response> {
     let status = response.status().as_u16();
-    let headers = response.headers().clone();
     let content_type = response
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let headers = response.headers().clone();
     match body::read(response, &endpoint, max_size).await {
         Ok(body) => Ok(Response {
             status,

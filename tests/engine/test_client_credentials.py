@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from flet_auth import (
+    AuthorizationService,
     ClientCredentialsService,
     ConfigurationError,
     OAuthError,
@@ -228,3 +229,28 @@ def test_without_a_scope_no_scope_is_sent(server: MockOAuthServer) -> None:
     ClientCredentialsService(provider_with_login_scopes(server)).get_token_sync()
     sent = server.last_token_request()
     assert sent is not None and "scope" not in sent
+
+
+def test_a_browser_login_without_authorization_endpoint_is_a_configuration_error(
+    server: MockOAuthServer,
+) -> None:
+    provider = OAuthProvider(
+        server.client_id, server.client_secret, token_endpoint=server.token_endpoint
+    )
+    assert ClientCredentialsService(provider).get_token_sync().access_token
+    provider.redirect_url = "http://127.0.0.1:8550/oauth_callback"
+    with pytest.raises(ConfigurationError, match=r"provider\.authorization_endpoint"):
+        AuthorizationService(provider, False, False).get_authorization_data()
+
+
+def test_a_browser_login_without_redirect_url_is_a_configuration_error(
+    server: MockOAuthServer,
+) -> None:
+    provider = OAuthProvider(
+        server.client_id,
+        server.client_secret,
+        server.authorization_endpoint,
+        server.token_endpoint,
+    )
+    with pytest.raises(ConfigurationError, match=r"provider\.redirect_url"):
+        AuthorizationService(provider, False, False).get_authorization_data()

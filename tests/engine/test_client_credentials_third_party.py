@@ -71,3 +71,23 @@ def test_a_client_without_the_grant_is_refused_by_dot(dot: DjangoOAuthServer) ->
     with pytest.raises(OAuthError) as caught:
         ClientCredentialsService(provider).get_token_sync()
     assert caught.value.error == "unauthorized_client"
+
+
+def test_a_provider_with_only_a_token_endpoint_gets_a_token_from_dot(
+    dot: DjangoOAuthServer,
+) -> None:
+    provider = OAuthProvider(
+        dot.service_client_id, dot.service_client_secret, token_endpoint=dot.token_endpoint
+    )
+    token = ClientCredentialsService(provider, scope="read introspection").get_token_sync()
+    assert introspect(dot, token.access_token)["active"] is True
+
+
+def test_an_openid_provider_without_redirect_url_gets_a_token_from_dot(
+    dot: DjangoOAuthServer,
+) -> None:
+    provider = OpenIDProvider(
+        dot.service_client_id, dot.service_client_secret, server_metadata_url=dot.discovery_url
+    )
+    token = ClientCredentialsService(provider, scope="read introspection").get_token_sync()
+    assert introspect(dot, token.access_token)["active"] is True

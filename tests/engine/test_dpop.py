@@ -332,3 +332,40 @@ def test_the_provider_refuses_a_replayed_proof(server: MockOAuthServer) -> None:
     second = httpx.post(server.token_endpoint, data=form, headers={"DPoP": made}, timeout=10)
     assert first.status_code == 200 and first.json()["token_type"] == "DPoP"
     assert second.status_code == 400 and second.json()["error"] == "invalid_dpop_proof"
+
+
+def test_fetch_with_a_dpop_token_sends_a_proof_for_the_url_without_its_query(
+    server: MockOAuthServer,
+) -> None:
+    service = dpop_login(server)
+    token = service.current_token
+    assert token is not None
+    answer = service.fetch_sync("GET", server.userinfo_endpoint, params={"q": "1"})
+    assert answer.status == 200 and answer.json()["sub"] == "1001"
+    claims = proof(server)["claims"]
+    assert (claims["htm"], claims["htu"]) == ("GET", server.userinfo_endpoint)
+    assert claims["ath"] == b64_sha256(token.access_token)
+
+
+def test_fetch_takes_a_resource_nonce_with_one_retry(nonce_server: MockOAuthServer) -> None:
+    service = dpop_login(nonce_server)
+    nonce_server.rotate_dpop_nonce()
+    answer = service.fetch_sync("GET", nonce_server.userinfo_endpoint)
+    assert answer.status == 200
+    assert nonce_server.count("resource.use_dpop_nonce") == 1
+    assert nonce_server.count("userinfo") == 2
+
+
+def test_a_pushed_request_carries_dpop_jkt_and_a_proof(server: MockOAuthServer) -> None:
+    service = AuthorizationService(
+        server.provider(dpop=True, use_par=True), fetch_user=False, fetch_groups=False
+    )
+    url, _ = service.start_authorization_sync()
+    pushed = server.last_par_request()
+    assert pushed is not None and "dpop_jkt" not in parse_qs(urlsplit(url).query)
+    assert proof(server)["claims"]["htu"] == server.url + "/par"
+    redirect = server.authorize(url)
+    service.request_token_sync(service.check_authorization_response(redirect))
+    token = service.current_token
+    assert token is not None
+    assert server.access_token_jkt(token.access_token) == pushed["dpop_jkt"]

@@ -427,3 +427,21 @@ async def test_page_that_is_not_a_flet_page_is_a_configuration_error(
 ) -> None:
     with pytest.raises(ConfigurationError, match=r"flet\.Page"):
         await flet_auth.flet.login(object(), server.provider(LOOPBACK))  # type: ignore[arg-type]
+
+
+async def test_a_desktop_login_pushes_its_authorization_request_first(
+    client: DesktopClient, page: ft.Page, events: list[Any], server: MockOAuthServer
+) -> None:
+    opened: list[str] = []
+    browser = server.browser(user="bob")
+
+    def open_url(url: str) -> None:
+        opened.append(url)
+        browser(url)
+
+    provider = server.provider(LOOPBACK, use_par=True)
+    service = await flet_auth.flet.login(page, provider, on_open_authorization_url=open_url)
+    assert sorted(parse_qs(urlsplit(opened[0]).query)) == ["client_id", "request_uri"]
+    assert server.count("par") == 1
+    assert service.user is not None and service.user.id == "1002"
+    assert [e.error for e in events] == [None]

@@ -4,6 +4,7 @@ check and on_login dispatch, against the bundled provider."""
 import asyncio
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import flet as ft
 import pytest
@@ -126,3 +127,23 @@ async def test_logout_forgets_the_token_and_fires_on_logout(
     await settle()
     assert page.auth is None and len(logouts) == 1
     assert await service.get_token() is None
+
+
+async def test_a_flet_web_login_pushes_its_authorization_request_first(
+    page: ft.Page, server: MockOAuthServer
+) -> None:
+    events: list[Any] = []
+    page.on_login = events.append
+    opened: list[str] = []
+
+    async def open_url(url: str) -> None:
+        opened.append(url)
+
+    provider = server.provider(REDIRECT, use_par=True)
+    await flet_auth.flet.login(page, provider, on_open_authorization_url=open_url)
+    assert server.count("par") == 1
+    assert sorted(dict(parse_qsl(urlsplit(opened[0]).query))) == ["client_id", "request_uri"]
+    await page._authorize_callback(server.authorize(opened[0], user="bob"))
+    await settle()
+    assert [e.error for e in events] == [None]
+    assert page.auth is not None and page.auth.user.id == "1002"

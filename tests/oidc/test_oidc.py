@@ -256,3 +256,14 @@ def test_end_session_redirects_to_the_uri_as_given(
         assert answer.getheader("location") == location
     finally:
         conn.close()
+
+
+def test_the_repr_of_an_undiscovered_provider_fetches_nothing() -> None:
+    from flet_auth.providers import OpenIDProvider
+
+    provider = OpenIDProvider(
+        "app",
+        redirect_url="http://localhost:8550/oauth_callback",
+        server_metadata_url="https://idp.invalid/.well-known/openid-configuration",
+    )
+    assert "https://idp.invalid/.well-known/openid-configuration" in repr(provider)

@@ -5,6 +5,7 @@ use std::time::Duration;
 use flet_auth_primitives::random;
 
 use crate::keys::SigningAlg;
+use crate::rfc7523::ClientAssertion;
 use crate::users::{default_users, MockUser};
 
 /// How a provider is set up; `Settings::default()` is what `MockOAuthServer()` gets. (No
@@ -14,6 +15,9 @@ pub struct Settings {
     /// The confidential client (client secret, post or basic).
     pub client_id: String,
     pub client_secret: String,
+    /// The confidential client authenticates with JWT assertions (RFC 7523) instead of its
+    /// secret: `private_key_jwt` with its public keys, or `client_secret_jwt`.
+    pub client_assertion: Option<ClientAssertion>,
     /// The public client: no secret, PKCE required.
     pub public_client_id: String,
     /// The redirect URIs a client may use; None allows any http(s) URI.
@@ -34,6 +38,11 @@ pub struct Settings {
     /// RFC 9207: send `iss` in authorization responses and announce it in discovery
     /// (`authorization_response_iss_parameter_supported`).
     pub iss_parameter_supported: bool,
+    /// RFC 9126: refuse authorization requests that were not pushed, and announce it
+    /// (`require_pushed_authorization_requests`).
+    pub require_par: bool,
+    /// The lifetime of a pushed request's `request_uri`.
+    pub par_expires_in: Duration,
     /// RFC 9449 §8, §9: DPoP proofs must carry the server's nonce (`use_dpop_nonce` until
     /// they do).
     pub require_dpop_nonce: bool,
@@ -44,6 +53,7 @@ impl Default for Settings {
         Settings {
             client_id: "mock-client".into(),
             client_secret: random::url_safe(24),
+            client_assertion: None,
             public_client_id: "mock-public-client".into(),
             redirect_uris: None,
             users: default_users(),
@@ -55,6 +65,8 @@ impl Default for Settings {
             device_interval: Duration::from_secs(5),
             device_code_ttl: Duration::from_secs(600),
             iss_parameter_supported: true,
+            require_par: false,
+            par_expires_in: Duration::from_secs(60),
             require_dpop_nonce: false,
         }
     }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::device::DEVICE_CODE_GRANT;
 use crate::keys::SigningAlg;
+use crate::rfc7523::SIGNING_ALGS;
 use crate::users::MockUser;
 
 /// The claims every ID token or userinfo answer may carry.
@@ -33,7 +34,13 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
             }
         }
     }
-    let auth_methods = ["client_secret_post", "client_secret_basic", "none"];
+    let auth_methods = [
+        "client_secret_post",
+        "client_secret_basic",
+        "private_key_jwt",
+        "client_secret_jwt",
+        "none",
+    ];
     json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base_url}/authorize"),
@@ -43,6 +50,7 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
         "revocation_endpoint": format!("{base_url}/revoke"),
         "end_session_endpoint": format!("{base_url}/end_session"),
         "device_authorization_endpoint": format!("{base_url}/device_authorization"),
+        "pushed_authorization_request_endpoint": format!("{base_url}/par"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", DEVICE_CODE_GRANT],
@@ -51,7 +59,9 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
         "dpop_signing_alg_values_supported": crate::rfc9449::ALGORITHMS,
         "code_challenge_methods_supported": [CodeChallengeMethod::S256.as_str(), CodeChallengeMethod::Plain.as_str()],
         "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": SIGNING_ALGS,
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_signing_alg_values_supported": SIGNING_ALGS,
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "claims_supported": claims,
     })

@@ -23,10 +23,12 @@ pub enum Endpoint {
     Jwks,
     /// RFC 8628's device authorization endpoint.
     DeviceAuthorization,
+    /// RFC 9126's pushed authorization request endpoint.
+    PushedAuthorizationRequest,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 11] = [
+    pub const ALL: [Endpoint; 12] = [
         Endpoint::Authorize,
         Endpoint::Token,
         Endpoint::Userinfo,
@@ -38,6 +40,7 @@ impl Endpoint {
         Endpoint::Discovery,
         Endpoint::Jwks,
         Endpoint::DeviceAuthorization,
+        Endpoint::PushedAuthorizationRequest,
     ];
 
     /// The name `fail()` takes and `counts()` uses.
@@ -54,6 +57,7 @@ impl Endpoint {
             Endpoint::Discovery => "discovery",
             Endpoint::Jwks => "jwks",
             Endpoint::DeviceAuthorization => "device_authorization",
+            Endpoint::PushedAuthorizationRequest => "par",
         }
     }
 }

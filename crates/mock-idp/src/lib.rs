@@ -5,8 +5,9 @@
 //! verifier must refuse it for, and [`ForgeryMatrix`] makes each one, without a server, for
 //! the facts a client expects, with the JWK Set to verify them against.
 //!
-//! Modules, each using only those above it: `error`; `users`, `keys`, `faults`; `config`,
-//! `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9207`, `rfc9449`; `forgery`; `matrix`, `state`; `routes`; `server`.
+//! Modules, each using only those above it: `error`; `users`, `keys`, `faults`, `rfc7523`;
+//! `config`, `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9126`, `rfc9207`, `rfc9449`;
+//! `forgery`; `matrix`, `state`; `routes`; `server`.
 
 mod config;
 mod device;
@@ -19,6 +20,8 @@ mod id_token;
 mod keys;
 mod matrix;
 mod pages;
+mod rfc7523;
+mod rfc9126;
 mod rfc9207;
 mod rfc9449;
 mod routes;
@@ -32,6 +35,7 @@ pub use faults::{Endpoint, Fault};
 pub use forgery::{Forgery, Rule};
 pub use keys::SigningAlg;
 pub use matrix::{ClientFacts, ForgeryMatrix};
+pub use rfc7523::ClientAssertion;
 pub use rfc9207::{IssForgery, WRONG_ISSUER};
 pub use server::MockServer;
 pub use users::{users_from_claims, MockUser};

@@ -296,6 +296,17 @@ impl MockServer {
         self.inner.state.last_token_request()
     }
 
+    /// The form of the last pushed authorization request (RFC 9126), without
+    /// `client_secret`, or None.
+    pub fn last_par_request(&self) -> Option<BTreeMap<String, String>> {
+        self.inner.state.last_par_request()
+    }
+
+    /// Makes every pushed authorization request expire now: its `request_uri` is refused.
+    pub fn expire_par_requests(&self) {
+        self.inner.state.expire_pushed_requests();
+    }
+
     /// Requests received per endpoint (and per grant type: `token.refresh_token`, ...).
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.inner.state.counts()

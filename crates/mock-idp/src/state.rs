@@ -17,6 +17,7 @@ use crate::forgery::Forgery;
 use crate::grants::{AuthorizationCode, Grant, Grants};
 use crate::id_token::{self, IdTokenFacts};
 use crate::keys::{KeyRing, SigningKey};
+use crate::rfc9126::{PushedRequests, Refusal};
 use crate::rfc9207::{self, IssForgery};
 use crate::rfc9449::{self, Expect, Proof, Seen};
 use crate::users::MockUser;
@@ -30,6 +31,7 @@ struct Requests {
     iss_forgeries: VecDeque<IssForgery>,
     last_end_session: Option<BTreeMap<String, String>>,
     last_token_request: Option<BTreeMap<String, String>>,
+    last_par_request: Option<BTreeMap<String, String>>,
     /// Device polls to answer `slow_down` whatever their timing.
     slow_downs: usize,
 }
@@ -40,9 +42,12 @@ pub struct MockState {
     keys: Mutex<KeyRing>,
     grants: Mutex<Grants>,
     devices: Mutex<DeviceCodes>,
+    pushed: Mutex<PushedRequests>,
     requests: Mutex<Requests>,
     /// `http://127.0.0.1:PORT`, once the server is bound.
     base_url: Mutex<Option<String>>,
+    /// The `jti` of each client assertion accepted, with its `exp` (RFC 7523 §3 item 7).
+    assertion_jtis: Mutex<HashMap<String, i64>>,
     dpop: Mutex<DpopState>,
 }
 
@@ -74,8 +79,10 @@ impl MockState {
             keys: Mutex::new(keys),
             grants: Mutex::new(Grants::default()),
             devices: Mutex::new(DeviceCodes::default()),
+            pushed: Mutex::new(PushedRequests::default()),
             requests: Mutex::new(Requests::default()),
             base_url: Mutex::new(None),
+            assertion_jtis: Mutex::new(HashMap::new()),
             dpop: Mutex::new(DpopState {
                 seen: Seen::default(),
                 nonce: random::url_safe(16),
@@ -165,6 +172,15 @@ impl MockState {
     /// The `issuer` setting, else the base URL (`None` before the first start).
     pub fn issuer(&self) -> Option<String> {
         self.settings.issuer.clone().or_else(|| self.base_url())
+    }
+
+    /// Whether `jti` was never seen in an assertion still valid at `now`; remembers it until
+    /// `exp`.
+    pub fn first_use_of_jti(&self, jti: &str, exp: i64, now: i64) -> bool {
+        let mut seen = lock(&self.assertion_jtis);
+        // Kept a minute past `exp`: longer than any clock leeway.
+        seen.retain(|_, until| *until + 60 >= now);
+        seen.insert(jti.to_owned(), exp).is_none()
     }
 
     pub fn access_token_ttl(&self) -> i64 {
@@ -272,6 +288,34 @@ impl MockState {
 
     pub fn last_token_request(&self) -> Option<BTreeMap<String, String>> {
         lock(&self.requests).last_token_request.clone()
+    }
+
+    pub fn set_last_par_request(&self, form: BTreeMap<String, String>) {
+        lock(&self.requests).last_par_request = Some(form);
+    }
+
+    pub fn last_par_request(&self) -> Option<BTreeMap<String, String>> {
+        lock(&self.requests).last_par_request.clone()
+    }
+
+    /// RFC 9126 §2.2: keeps a pushed request's parameters; returns its `request_uri`.
+    pub fn push_request(&self, client_id: String, params: HashMap<String, String>) -> String {
+        let ttl = self.settings.par_expires_in;
+        lock(&self.pushed).push(client_id, params, ttl)
+    }
+
+    /// RFC 9126 §4: the parameters pushed under `request_uri` by `client_id`, once.
+    pub fn take_pushed_request(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+    ) -> Result<HashMap<String, String>, Refusal> {
+        lock(&self.pushed).take(request_uri, client_id)
+    }
+
+    /// Makes every pushed request expire now.
+    pub fn expire_pushed_requests(&self) {
+        lock(&self.pushed).expire_all();
     }
 
     pub fn issue_code(&self, code: AuthorizationCode) -> String {

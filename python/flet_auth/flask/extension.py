@@ -71,6 +71,9 @@ class FletAuth:
             prefix = app.config.get("FLET_AUTH_URL_PREFIX", "")
         if not isinstance(prefix, str) or (prefix and not prefix.startswith("/")):
             raise ConfigurationError("the URL prefix must be empty or start with /")
+        with app.app_context():
+            for client in self._clients.values():
+                client.check_settings()
         app.extensions[EXTENSION] = AppState(app, self._clients, self._store)
         routes = Blueprint(EXTENSION, __name__, url_prefix=prefix.rstrip("/") or None)
         routes.add_url_rule("/login/<name>", "login", self._login_view, methods=["GET"])
@@ -107,6 +110,9 @@ class FletAuth:
         client = FlaskOAuthClient(
             name, provider, settings, overwrite=overwrite, handlers=self._handlers
         )
+        for app in self._apps:
+            with app.app_context():
+                client.check_settings()
         self._clients[name] = client
         for app in self._apps:
             self._check_redirect_host(app)

@@ -44,12 +44,21 @@ class GitHubOAuthProvider(OAuthProvider):
         )
         self.api_base_url = api_base_url
 
+    @property
+    def api_base_url(self) -> str:
+        """The REST API's base: the one given, else `GITHUB_API_BASE_URL` (read now); what a
+        relative URL of `service.fetch()` is appended to."""
+        return self._api_base_url or GITHUB_API_BASE_URL
+
+    @api_base_url.setter
+    def api_base_url(self, value: Optional[str]) -> None:
+        self._api_base_url = value
+
     def _name(self) -> str:
         return "github"
 
     def _api(self, path: str) -> str:
-        base = self.api_base_url or GITHUB_API_BASE_URL
-        return f"{base.rstrip('/')}{path}"
+        return f"{self.api_base_url.rstrip('/')}{path}"
 
     def _get(self, path: str, access_token: str) -> Any:
         return fetch_json(

@@ -25,6 +25,7 @@ _DISCOVERED = {
     "revocation_endpoint_auth_methods_supported": "revocation_endpoint_auth_methods_supported",
     "end_session_endpoint": "end_session_endpoint",
     "device_authorization_endpoint": "device_authorization_endpoint",
+    "pushed_authorization_request_endpoint": "pushed_authorization_request_endpoint",
     "id_token_signing_alg_values_supported": "id_token_signing_alg_values_supported",
 }
 
@@ -44,8 +45,8 @@ def _discovered(name: str) -> property:
     return property(get, set, doc=f"`{key}` from the discovery document, unless set.")
 
 
-def _iss_parameter_supported() -> property:
-    key = "authorization_response_iss_parameter_supported"
+def _announced(key: str, meaning: str) -> property:
+    """A flag that is as set, else the discovery document's `key` (true only when `true`)."""
 
     def get(self: "OpenIDProvider") -> bool:
         explicit = self._explicit.get(key)
@@ -57,12 +58,7 @@ def _iss_parameter_supported() -> property:
         if value is not None:
             self._explicit[key] = value
 
-    return property(
-        get,
-        set,
-        doc=f"As set, else `{key}` from the discovery document (RFC 9207): when true, every "
-        "redirect must carry `iss`.",
-    )
+    return property(get, set, doc=f"As set, else `{key}` from the discovery document: {meaning}")
 
 
 def _client_auth_from(supported: Any, has_key: bool = False) -> str:
@@ -134,6 +130,9 @@ class OpenIDProvider(OAuthProvider):
     `client_secret_basic` or `client_secret_post` as listed.
     A redirect's `iss` must be the issuer, and must be there when the discovery document
     announces `authorization_response_iss_parameter_supported` (RFC 9207).
+    Authorization requests are pushed (RFC 9126) to the document's
+    `pushed_authorization_request_endpoint` when it says
+    `require_pushed_authorization_requests`, or always with `use_par=True`.
     """
 
     authorization_endpoint = _discovered("authorization_endpoint")
@@ -149,7 +148,15 @@ class OpenIDProvider(OAuthProvider):
     device_authorization_endpoint = _discovered("device_authorization_endpoint")
     id_token_signing_alg_values_supported = _discovered("id_token_signing_alg_values_supported")
     token_endpoint_auth_method = _token_endpoint_auth_method()
-    authorization_response_iss_parameter_supported = _iss_parameter_supported()
+    pushed_authorization_request_endpoint = _discovered("pushed_authorization_request_endpoint")
+    authorization_response_iss_parameter_supported = _announced(
+        "authorization_response_iss_parameter_supported",
+        "when true, every redirect must carry `iss` (RFC 9207).",
+    )
+    require_pushed_authorization_requests = _announced(
+        "require_pushed_authorization_requests",
+        "when true, every authorization request must be pushed (RFC 9126).",
+    )
 
     def __init__(
         self,
@@ -170,8 +177,6 @@ class OpenIDProvider(OAuthProvider):
     ) -> None:
         if not server_metadata_url and not issuer:
             raise ConfigurationError("give server_metadata_url or issuer")
-        if not redirect_url:
-            raise ConfigurationError("redirect_url is required")
         self._explicit: dict[str, Any] = {}
         self._metadata: Optional[dict[str, Any]] = None
         self._expected_issuer = issuer
@@ -225,6 +230,13 @@ class OpenIDProvider(OAuthProvider):
                 max_response_size=self.max_response_size,
             )
         return self._metadata
+
+    def __repr__(self) -> str:
+        # Never the endpoints: reading them would fetch the discovery document.
+        return (
+            f"{type(self).__name__}(client_id={self.client_id!r}, "
+            f"server_metadata_url={self.server_metadata_url!r}, redirect_url={self.redirect_url!r})"
+        )
 
     def groups_from(self, claims: dict[str, Any]) -> list[str]:
         """The group names in `claims` at `groups_claim` (a dotted path)."""

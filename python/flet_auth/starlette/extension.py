@@ -162,6 +162,7 @@ class FletAuth:
             state=self._state,
             handlers=self._handlers,
         )
+        client.check_settings()
         self._clients[name] = client
         return client
 

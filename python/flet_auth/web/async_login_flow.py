@@ -11,10 +11,10 @@ from flet_auth.web.async_login_store import AsyncLoginStore
 from flet_auth.web.clients import WebClient
 from flet_auth.web.login_flow import (
     CompletedLogin,
-    begin_login,
     check_login_request,
     check_pending,
     found_pending,
+    pending_login,
     redirect_state,
 )
 from flet_auth.web.logins import StoredLogin
@@ -36,7 +36,8 @@ async def start_login_async(
     await ensure_discovered(client.provider)  # so that no read below blocks the loop
     provider = client.with_authorization_params(params or {})
     service = client.new_service(provider, redirect_uri=redirect_uri)
-    url, state, pending = begin_login(service, client.name, redirect_uri, next_url)
+    url, state = await service.start_authorization()  # pushed first when PAR is on
+    pending = pending_login(service, client.name, redirect_uri, next_url)
     await logins.put_pending(browser_session.start_browser(session), state, pending)
     return url
 

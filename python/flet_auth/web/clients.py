@@ -96,6 +96,12 @@ class WebClient:
         """The settings that describe the provider."""
         return ProviderSettings(self.name, self.setting)
 
+    def check_settings(self) -> None:
+        """Reads the provider's keyword settings (`client_key` among them) so that a bad one
+        is a `ConfigurationError` when the provider is registered, not at its first login."""
+        if self._given is None:
+            self.provider_settings.provider_keywords()
+
     @property
     def fetch_user(self) -> bool:
         """Whether logins load the user (default True)."""

@@ -26,6 +26,7 @@ __all__ = [
     "complete_login",
     "found_pending",
     "keep_login",
+    "pending_login",
     "redirect_state",
     "start_login",
     "take_pending",
@@ -51,11 +52,18 @@ def check_login_request(redirect_uri: str, next_url: Optional[str]) -> None:
 def begin_login(
     service: AuthorizationService, client: str, redirect_uri: str, next_url: Optional[str]
 ) -> tuple[str, str, PendingLogin]:
-    """Starts the login of `service`: the authorization URL, the `state` and the login in
-    progress to keep (with the engine's state, PKCE verifier and OpenID nonce)."""
-    url, state = service.get_authorization_data()
-    pending = PendingLogin(client, redirect_uri, service.save_login(), next_url, time.time())
-    return url, state, pending
+    """Starts the login of `service` (its authorization request pushed first when the
+    provider takes pushed requests, RFC 9126): the authorization URL, the `state` and the
+    login in progress to keep (with the engine's state, PKCE verifier and OpenID nonce)."""
+    url, state = service.start_authorization_sync()
+    return url, state, pending_login(service, client, redirect_uri, next_url)
+
+
+def pending_login(
+    service: AuthorizationService, client: str, redirect_uri: str, next_url: Optional[str]
+) -> PendingLogin:
+    """The login in progress of `service`, just started, as the store keeps it."""
+    return PendingLogin(client, redirect_uri, service.save_login(), next_url, time.time())
 
 
 def start_login(

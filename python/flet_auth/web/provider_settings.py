@@ -2,13 +2,31 @@
 `server_metadata_url`, `authorize_url`, `access_token_url`, `client_kwargs`, ...) or from a
 built-in name (`github`, `google`, `azure`, `auth0`)."""
 
-from typing import Any, Callable, Optional
+import inspect
+import json
+from typing import Any, Callable, Optional, Union
 
-from flet_auth._core import ConfigurationError, InvalidResponseError
+from flet_auth._core import ConfigurationError, InvalidResponseError, check_client_key
 from flet_auth.oauth_provider import OAuthProvider
 
-__all__ = ["BUILT_IN", "CLIENT_KWARGS", "SETTINGS", "ProviderSettings"]
+__all__ = ["BUILT_IN", "CLIENT_KWARGS", "PROVIDER_KEYWORDS", "SETTINGS", "ProviderSettings"]
 
+PROVIDER_KEYWORDS = (
+    "timeout",
+    "allow_insecure_http",
+    "token_endpoint_auth_method",
+    "revocation_endpoint_auth_method",
+    "client_key",
+    "client_key_alg",
+    "issuer",
+    "authorization_response_iss_parameter_supported",
+    "device_authorization_endpoint",
+    "use_par",
+    "pushed_authorization_request_endpoint",
+)
+"""The provider's keyword settings that reach its constructor as they are, from
+`register(name, ...)`, `client_kwargs` or the config (`{NAME}_{SETTING}`). Adding a name here
+is all a new provider setting needs; one the provider class does not take is refused."""
 SETTINGS = (
     "client_id",
     "client_secret",
@@ -31,21 +49,10 @@ SETTINGS = (
     "post_logout_redirect_uri",
     "fetch_user",
     "fetch_groups",
-    "timeout",
-    "allow_insecure_http",
-    "token_endpoint_auth_method",
-    "revocation_endpoint_auth_method",
-    "issuer",
-    "authorization_response_iss_parameter_supported",
+    *PROVIDER_KEYWORDS,
 )
 """The settings `register(name, **settings)` takes (also `{NAME}_{SETTING}` in the config)."""
-CLIENT_KWARGS = (
-    "scope",
-    "token_endpoint_auth_method",
-    "revocation_endpoint_auth_method",
-    "timeout",
-    "code_challenge_method",
-)
+CLIENT_KWARGS = ("scope", "code_challenge_method", *PROVIDER_KEYWORDS)
 """The keys `client_kwargs` may have, as in Authlib."""
 BUILT_IN = ("github", "google", "azure", "auth0")
 """The names that need only a client's credentials."""
@@ -62,6 +69,22 @@ def _scope_list(value: Any, setting: str) -> Optional[list[str]]:
     if isinstance(value, (list, tuple)) and all(isinstance(s, str) for s in value):
         return list(value)
     raise ConfigurationError(f"{setting} must be a space-separated string or a list of strings")
+
+
+def _client_key(value: Any, setting: str) -> Union[dict[str, Any], str]:
+    """`client_key` as a provider takes it: a JWK dict, its JSON text, or PEM text (whose line
+    breaks may be written `\\n`, as in an environment variable). Errors name `setting`, never
+    the key."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigurationError(f"{setting} is not valid JSON (a JWK)") from None
+    elif isinstance(value, str) and "\n" not in value:
+        value = value.replace("\\n", "\n")
+    if not isinstance(value, (dict, str)):
+        raise ConfigurationError(f"{setting} must be a private JWK (a dict or JSON) or PEM text")
+    return value
 
 
 def _user_id(data: Any) -> Any:
@@ -93,6 +116,30 @@ class ProviderSettings:
             raise ConfigurationError("only code_challenge_method S256 is supported")
         return value
 
+    def provider_keywords(self) -> dict[str, Any]:
+        """The `PROVIDER_KEYWORDS` that are set, from the settings, else `client_kwargs`;
+        `client_key` read and checked. A `ConfigurationError` names the setting."""
+        upper = self.name.upper()
+        kwargs = self.client_kwargs()
+        accepted = inspect.signature(OAuthProvider.__init__).parameters
+        out: dict[str, Any] = {}
+        for key in PROVIDER_KEYWORDS:
+            value = self.setting(key, kwargs.get(key))
+            if value is None:
+                continue
+            setting = f"{upper}_{key.upper()}"
+            if key not in accepted:
+                raise ConfigurationError(f"{setting} is not a setting this flet-auth knows")
+            if key == "client_key":
+                value = _client_key(value, setting)
+            out[key] = value
+        if "client_key" in out:
+            try:
+                check_client_key(out["client_key"], out.get("client_key_alg"))
+            except ConfigurationError as e:
+                raise ConfigurationError(f"{upper}_CLIENT_KEY is not usable: {e}") from None
+        return out
+
     def scope(self) -> Optional[list[str]]:
         """`scope`, else `client_kwargs["scope"]`, as a list; None when neither is set."""
         scope = self.setting("scope")
@@ -114,19 +161,7 @@ class ProviderSettings:
         if client_secret is not None and not isinstance(client_secret, str):
             raise ConfigurationError(f"{upper}_CLIENT_SECRET must be a string")
         redirect_url = get("redirect_uri") or default_redirect_uri()
-        kwargs = self.client_kwargs()
-        settings: dict[str, Any] = {}
-        passed = (
-            "timeout",
-            "allow_insecure_http",
-            "token_endpoint_auth_method",
-            "revocation_endpoint_auth_method",
-        )
-        rfc9207 = ("issuer", "authorization_response_iss_parameter_supported")
-        for key in passed + rfc9207:
-            value = get(key, kwargs.get(key))
-            if value is not None:
-                settings[key] = value
+        settings = self.provider_keywords()
         scope = self.scope()
         metadata_url = get("server_metadata_url")
         authorize_url = get("authorize_url")

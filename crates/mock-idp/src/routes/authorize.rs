@@ -1,7 +1,7 @@
 //! The authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2): consent at once,
 //! as the user a test names in `x-mock-user`, or through the HTML form; then the redirect
 //! with a code (and PKCE's challenge kept for the token request) or an error, and the `iss`
-//! of RFC 9207.
+//! of RFC 9207. A pushed request (RFC 9126) comes as its `request_uri`.
 
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use super::shared::{bad_request, fault, redirect, Params};
 use crate::faults::Endpoint;
 use crate::grants::AuthorizationCode;
 use crate::pages;
+use crate::rfc9126::Refusal;
 use crate::state::MockState;
 
 /// Checks what must be right before anything may be sent to the redirect URI (§4.1.2.1):
@@ -33,14 +34,54 @@ fn check_client(state: &MockState, params: &Params) -> Result<String, Response> 
     Ok(redirect_uri)
 }
 
+/// RFC 9126 §4: a request with a `request_uri` is the request its client pushed, taken once
+/// before it expires; a provider with `require_par` refuses any other.
+fn pushed_or_query(state: &MockState, query: Params) -> Result<Params, Response> {
+    let Some(request_uri) = query.get("request_uri") else {
+        if state.settings.require_par {
+            let redirect_uri = check_client(state, &query)?;
+            return Err(error_redirect(
+                state,
+                &query,
+                &redirect_uri,
+                "invalid_request",
+                "Pushed authorization requests are required",
+            ));
+        }
+        return Ok(query);
+    };
+    let client_id = query.get("client_id").map(String::as_str).unwrap_or("");
+    match state.take_pushed_request(request_uri, client_id) {
+        Ok(params) => Ok(params),
+        // RFC 9101 §6.2's error, on a page: there is no redirect URI to trust.
+        Err(Refusal::Unknown) => Err(bad_request(
+            "invalid_request_uri: the request_uri is unknown or another client's",
+        )),
+        Err(Refusal::Spent { why, params }) => {
+            let redirect_uri = params.get("redirect_uri").cloned().unwrap_or_default();
+            Err(error_redirect(
+                state,
+                &params,
+                &redirect_uri,
+                "invalid_request_uri",
+                why,
+            ))
+        }
+    }
+}
+
 pub async fn page(
     State(state): State<Arc<MockState>>,
     headers: HeaderMap,
-    Query(params): Query<Params>,
+    Query(query): Query<Params>,
 ) -> Response {
     if let Some(r) = fault(&state, Endpoint::Authorize).await {
         return r;
     }
+    let params = match pushed_or_query(&state, query) {
+        Ok(params) => params,
+        Err(r) => return r,
+    };
     let redirect_uri = match check_client(&state, &params) {
         Ok(uri) => uri,
         Err(r) => return r,
@@ -83,6 +124,26 @@ pub async fn decision(State(state): State<Arc<MockState>>, Form(params): Form<Pa
     decide(&state, &params, &redirect_uri, &username, allow)
 }
 
+/// An error response (§4.1.2.1) to `redirect_uri`, with the request's `state` and the `iss`
+/// of RFC 9207 (error responses carry it too, §2).
+fn error_redirect(
+    state: &MockState,
+    params: &Params,
+    redirect_uri: &str,
+    code: &str,
+    description: &str,
+) -> Response {
+    let mut pairs = vec![("error", code), ("error_description", description)];
+    if let Some(s) = params.get("state") {
+        pairs.push(("state", s));
+    }
+    let iss = state.response_iss();
+    if let Some(iss) = &iss {
+        pairs.push(("iss", iss));
+    }
+    redirect(redirect_uri, &pairs)
+}
+
 fn decide(
     state: &MockState,
     params: &Params,
@@ -91,17 +152,8 @@ fn decide(
     allow: bool,
 ) -> Response {
     let state_param = params.get("state").map(String::as_str);
-    // RFC 9207 §2: error responses carry `iss` too.
-    let iss = state.response_iss();
     let error = |code: &str, description: &str| {
-        let mut pairs = vec![("error", code), ("error_description", description)];
-        if let Some(s) = state_param {
-            pairs.push(("state", s));
-        }
-        if let Some(iss) = &iss {
-            pairs.push(("iss", iss));
-        }
-        redirect(redirect_uri, &pairs)
+        error_redirect(state, params, redirect_uri, code, description)
     };
     if !allow {
         return error("access_denied", "The user denied the request");
@@ -150,6 +202,7 @@ fn decide(
     if let Some(s) = state_param {
         pairs.push(("state", s));
     }
+    let iss = state.response_iss();
     if let Some(iss) = &iss {
         pairs.push(("iss", iss));
     }

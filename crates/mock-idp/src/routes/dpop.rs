@@ -48,14 +48,16 @@ fn header(headers: &HeaderMap) -> Result<Option<&str>, String> {
         .transpose()
 }
 
-/// The token endpoint's proof (§5): None without one; a refusal is the answer to send.
+/// The proof of a POST to the token or the PAR endpoint (§5, §10.1; `endpoint` names the
+/// counts of refusals): None without one; a refusal is the answer to send.
 pub fn token_proof(
     state: &MockState,
     headers: &HeaderMap,
     uri: &Uri,
+    endpoint: &str,
 ) -> Result<Option<Proof>, Response> {
     let refuse = |r: DpopRefusal| {
-        state.count_also(&format!("token.{}", r.error));
+        state.count_also(&format!("{endpoint}.{}", r.error));
         let body = json!({"error": r.error, "error_description": r.description});
         let answer = (
             StatusCode::BAD_REQUEST,

@@ -23,6 +23,7 @@ pub async fn provider_metadata(State(state): State<Arc<MockState>>) -> Response 
     let mut doc = discovery::metadata(&base_url, &issuer, &state.settings.users);
     doc["authorization_response_iss_parameter_supported"] =
         state.settings.iss_parameter_supported.into();
+    doc["require_pushed_authorization_requests"] = state.settings.require_par.into();
     Json(doc).into_response()
 }
 

@@ -9,6 +9,7 @@ mod device;
 mod dpop;
 mod logout;
 mod metadata;
+mod par;
 mod revocation;
 mod shared;
 mod token;
@@ -46,6 +47,7 @@ pub fn router(state: Arc<MockState>) -> Router {
         .route("/jwks", get(metadata::jwks))
         .route("/revoke", post(revocation::revoke))
         .route("/device_authorization", post(device::device_authorization))
+        .route("/par", post(par::pushed_authorization_request))
         .route(
             "/device",
             get(device::verification_page).post(device::verification_decision),

@@ -36,7 +36,7 @@ pub async fn token(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let jkt = match token_proof(&state, &headers, &uri) {
+    let jkt = match token_proof(&state, &headers, &uri, "token") {
         Ok(proof) => proof.map(|p| p.jkt),
         Err(r) => return r,
     };
