@@ -44,9 +44,10 @@ class OAuthProvider:
     redirect's `iss` must be it) and `authorization_response_iss_parameter_supported` (every
     redirect must carry `iss`; needs `issuer`), and for pushed authorization requests (RFC
     9126) `use_par` (None: push when `require_pushed_authorization_requests` says the provider
-    requires it; True: whenever `pushed_authorization_request_endpoint` is set; False: never), and for DPoP (RFC 9449) `dpop` (token requests carry a
-    proof, the authorization request `dpop_jkt`; the key is made per service unless `dpop_key`,
-    a private EC P-256 JWK dict, is given).
+    requires it; True: whenever `pushed_authorization_request_endpoint` is set; False: never),
+    and for DPoP (RFC 9449) `dpop` (token requests carry a proof, the authorization request
+    `dpop_jkt`; the key is made per service unless `dpop_key`, a private EC P-256 JWK dict, is
+    given).
 
     A provider used only by `ClientCredentialsService` or device logins needs no
     `authorization_endpoint` and `redirect_url`: `OAuthProvider("svc", secret,
