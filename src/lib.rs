@@ -19,6 +19,7 @@ mod rfc7009;
 mod rfc7523;
 mod rfc8628;
 mod rfc9126;
+mod rfc9449;
 mod service;
 mod transport;
 

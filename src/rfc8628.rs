@@ -13,6 +13,7 @@ use crate::rfc6749::provider::ProviderConfig;
 use crate::rfc6749::response::{body_object, oauth_error};
 use crate::rfc6749::token::TokenData;
 use crate::rfc6749::token_request;
+use crate::rfc9449::Prover;
 use crate::transport::{display, request, Response};
 
 /// `grant_type` of the device access token request (§3.4).
@@ -164,7 +165,11 @@ pub fn poll_answer(answer: Result<TokenData>) -> Result<Poll> {
 /// §3.4: polls the token endpoint at the interval until the user approves (the token), denies
 /// (`access_denied`) or the codes expire (`expired_token`, from the provider or, when the next
 /// poll would come after `expires_in`, from here). Dropping the future stops the polling.
-pub async fn poll(p: &ProviderConfig, device: &DeviceAuthorization) -> Result<TokenData> {
+pub async fn poll(
+    p: &ProviderConfig,
+    device: &DeviceAuthorization,
+    dpop: Option<Prover<'_>>,
+) -> Result<TokenData> {
     loop {
         let interval = device.interval();
         if Instant::now() + interval > device.deadline() {
@@ -183,7 +188,7 @@ pub async fn poll(p: &ProviderConfig, device: &DeviceAuthorization) -> Result<To
             ("grant_type", DEVICE_CODE_GRANT.to_owned()),
             ("device_code", device.device_code.clone()),
         ];
-        match poll_answer(token_request::post(p, form).await)? {
+        match poll_answer(token_request::post(p, form, dpop).await)? {
             Poll::Token(token) => return Ok(token),
             Poll::Pending => {}
             Poll::SlowDown => device.slow_down(),

@@ -10,6 +10,7 @@ use url::Url;
 use crate::errors::{Error, Result};
 use crate::rfc6749::provider::ProviderConfig;
 use crate::rfc6749::response::{body_object, oauth_error};
+use crate::rfc9449::{self, Prover};
 use crate::transport::{display, request, Response};
 
 /// What the provider answered to a pushed authorization request (§2.2).
@@ -88,10 +89,26 @@ fn form<'a>(
     fields
 }
 
-/// §2.1: pushes the authorization request's parameters; returns its `request_uri`.
-pub async fn push(p: &ProviderConfig, params: &[(String, String)]) -> Result<PushedAuthorization> {
+/// §2.1: pushes the authorization request's parameters; returns its `request_uri`. With
+/// `dpop`, the POST carries a proof (RFC 9449 §10.1), made once more for a server nonce.
+pub async fn push(
+    p: &ProviderConfig,
+    params: &[(String, String)],
+    dpop: Option<Prover<'_>>,
+) -> Result<PushedAuthorization> {
     let url = endpoint(p)?;
-    let response = request::send(build_request(p, params)?, url, p.max_response_size).await?;
+    let mut retried = false;
+    let response = loop {
+        let mut builder = build_request(p, params)?;
+        if let Some(prover) = dpop {
+            builder = rfc9449::attach(builder, &prover.proof("POST", url, None)?);
+        }
+        let response = request::send(builder, url, p.max_response_size).await?;
+        match dpop {
+            Some(prover) if prover.take_nonce(url, &response) && !retried => retried = true,
+            _ => break response,
+        }
+    };
     let pushed = parse_response(&response)?;
     log::debug!(
         target: "flet_auth",

@@ -407,6 +407,7 @@ class MockServerCore:
         par_expires_in: int = 60,
         token_endpoint_auth_method: Optional[str] = None,
         client_jwks: Optional[dict[str, Any]] = None,
+        require_dpop_nonce: bool = False,
     ) -> MockServerCore: ...
     @property
     def require_par(self) -> bool:
@@ -453,6 +454,18 @@ class MockServerCore:
     def last_token_request(self) -> Optional[dict[str, str]]:
         """The form of the last token request (grant_type, scope, the app's own parameters,
         ...) without `client_secret`, or None."""
+    def rotate_dpop_nonce(self, *, always: bool = False) -> None:
+        """RFC 9449: a new DPoP nonce now (a proof with the old one gets `use_dpop_nonce`);
+        with `always`, before every check too, so that no proof ever carries the current one."""
+    @property
+    def dpop_nonce(self) -> Optional[str]:
+        """The nonce DPoP proofs must carry (with `require_dpop_nonce=True`), else None."""
+    def last_dpop_proof(self) -> Optional[dict[str, Any]]:
+        """The last DPoP proof the server accepted, decoded: `{"header": ..., "claims": ...}`,
+        or None."""
+    def access_token_jkt(self, access_token: str) -> Optional[str]:
+        """The JWK thumbprint (`cnf.jkt`) of the DPoP key `access_token` is bound to; None for
+        a bearer token or a token the server does not know."""
     def start(self) -> None:
         """Binds 127.0.0.1 (port 0 picks a free port) and serves in the background."""
     def stop(self) -> None:

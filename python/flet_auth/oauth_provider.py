@@ -44,7 +44,10 @@ class OAuthProvider:
     redirect's `iss` must be it) and `authorization_response_iss_parameter_supported` (every
     redirect must carry `iss`; needs `issuer`), and for pushed authorization requests (RFC
     9126) `use_par` (None: push when `require_pushed_authorization_requests` says the provider
-    requires it; True: whenever `pushed_authorization_request_endpoint` is set; False: never).
+    requires it; True: whenever `pushed_authorization_request_endpoint` is set; False: never),
+    and for DPoP (RFC 9449) `dpop` (token requests carry a proof, the authorization request
+    `dpop_jkt`; the key is made per service unless `dpop_key`, a private EC P-256 JWK dict, is
+    given).
 
     A provider used only by `ClientCredentialsService` or device logins needs no
     `authorization_endpoint` and `redirect_url`: `OAuthProvider("svc", secret,
@@ -87,6 +90,8 @@ class OAuthProvider:
         use_par: Optional[bool] = None,
         pushed_authorization_request_endpoint: Optional[str] = None,
         require_pushed_authorization_requests: Optional[bool] = None,
+        dpop: bool = False,
+        dpop_key: Optional[dict[str, Any]] = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -120,6 +125,8 @@ class OAuthProvider:
         self.use_par = use_par
         self.pushed_authorization_request_endpoint = pushed_authorization_request_endpoint
         self.require_pushed_authorization_requests = require_pushed_authorization_requests
+        self.dpop = dpop
+        self.dpop_key = dpop_key
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

@@ -44,8 +44,12 @@ class MockOAuthServer(MockServerCore):
     `authorization_response_iss_parameter_supported=False`; `forge_iss("wrong")` or
     `forge_iss("missing")` spoils the next one. `/par` takes pushed authorization requests
     (RFC 9126; `request_uri` valid `par_expires_in` seconds, once; `require_par=True` refuses
-    requests that were not pushed, and discovery says so); `last_par_request()` is the form
-    it received, `expire_par_requests()` makes the pushed ones expire.
+    requests that were not pushed, and discovery says so); `last_par_request()` is the form it
+    received, `expire_par_requests()` makes the pushed ones expire. DPoP (RFC 9449): proofs are
+    checked at `/token` and the resources, tokens are bound to the proof's key (`token_type`
+    DPoP, `access_token_jkt()`), `require_dpop_nonce=True` asks for a nonce
+    (`rotate_dpop_nonce()` changes it), and `last_dpop_proof()` is the last proof accepted,
+    decoded.
 
     The confidential client authenticates with its secret unless `token_endpoint_auth_method`
     is `private_key_jwt` (give its public keys as `client_jwks`, a JWK Set or one JWK, RSA or

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::errors::Error;
 use crate::py::bridge::block_on;
+use crate::py::json::PyJson;
 use crate::transport::engine;
 
 /// The provider's errors as flet_auth's; a socket error stays an `OSError`.
@@ -105,7 +106,8 @@ impl MockServerCore {
                         device_expires_in=600,
                         authorization_response_iss_parameter_supported=true,
                         require_par=false, par_expires_in=60,
-                        token_endpoint_auth_method=None, client_jwks=None))]
+                        token_endpoint_auth_method=None, client_jwks=None,
+                        require_dpop_nonce=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -127,6 +129,7 @@ impl MockServerCore {
         par_expires_in: u64,
         token_endpoint_auth_method: Option<&str>,
         client_jwks: Option<&Bound<'_, PyAny>>,
+        require_dpop_nonce: bool,
     ) -> PyResult<Self> {
         crate::py::logging::ensure(py)?;
         if !(device_interval.is_finite() && device_interval >= 0.0) {
@@ -147,6 +150,7 @@ impl MockServerCore {
             require_par,
             par_expires_in: std::time::Duration::from_secs(par_expires_in),
             client_assertion: client_assertion(token_endpoint_auth_method, client_jwks)?,
+            require_dpop_nonce,
             ..Settings::default()
         };
         if let Some(users) = users {
@@ -381,6 +385,33 @@ impl MockServerCore {
     /// The query of the last request to `/end_session`, or None.
     fn last_end_session(&self) -> Option<BTreeMap<String, String>> {
         self.server.last_end_session()
+    }
+
+    /// RFC 9449: a new DPoP nonce now (a proof with the old one gets `use_dpop_nonce`); with
+    /// `always`, before every check too, so that no proof ever carries the current one.
+    #[pyo3(signature = (*, always=false))]
+    fn rotate_dpop_nonce(&self, always: bool) {
+        self.server.rotate_dpop_nonce(always);
+    }
+
+    /// The nonce DPoP proofs must carry (with `require_dpop_nonce=True`), else None.
+    #[getter]
+    fn dpop_nonce(&self) -> Option<String> {
+        self.server.dpop_nonce()
+    }
+
+    /// The last DPoP proof the server accepted, decoded: `{"header": ..., "claims": ...}`,
+    /// or None.
+    fn last_dpop_proof(&self) -> Option<PyJson> {
+        self.server
+            .last_dpop_proof()
+            .map(|(header, claims)| PyJson(serde_json::json!({"header": header, "claims": claims})))
+    }
+
+    /// The JWK thumbprint (`cnf.jkt`) of the DPoP key `access_token` is bound to; None for a
+    /// bearer token or a token the server does not know.
+    fn access_token_jkt(&self, access_token: &str) -> Option<String> {
+        self.server.access_token_jkt(access_token).flatten()
     }
 
     /// The form of the last token request (grant_type, scope, the app's own parameters, ...)

@@ -85,6 +85,6 @@ pub fn fetch_json<'py>(
     max_response_size: Option<u64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let policy = policy(timeout, allow_insecure_http, max_response_size)?;
-    let fut = rfc6750::get_json(url, access_token, policy);
+    let fut = rfc6750::get_json(url, access_token, policy, None);
     py_future(py, async move { fut.await.map(PyJson) })
 }

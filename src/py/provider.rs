@@ -67,6 +67,25 @@ pub fn check_client_key(
     Ok(())
 }
 
+/// `provider.dpop_key`: a private JWK dict. The error names the setting, never the key.
+fn dpop_key(
+    provider: &Bound<'_, PyAny>,
+) -> PyResult<Option<serde_json::Map<String, serde_json::Value>>> {
+    let Some(key) = attr(provider, "dpop_key")? else {
+        return Ok(None);
+    };
+    let jwk = key.cast_into::<PyDict>().map_err(|_| {
+        Error::Configuration("provider.dpop_key must be a private EC P-256 JWK dict".into())
+    })?;
+    let mut members = serde_json::Map::new();
+    for (k, v) in jwk.iter() {
+        if let (Ok(k), Ok(v)) = (k.extract::<String>(), v.extract::<String>()) {
+            members.insert(k, serde_json::Value::String(v));
+        }
+    }
+    Ok(Some(members))
+}
+
 /// Reads and checks a provider's settings.
 pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
     let mut authorization_params = Vec::new();
@@ -151,6 +170,8 @@ pub fn read(provider: &Bound<'_, PyAny>) -> PyResult<ProviderConfig> {
         use_par: attr(provider, "use_par")?
             .map(|v| v.is_truthy())
             .transpose()?,
+        dpop: flag("dpop", false)?,
+        dpop_key: dpop_key(provider)?,
     };
     Ok(ProviderConfig::new(settings)?)
 }

@@ -485,17 +485,16 @@ impl ServiceCore {
 
     fn _fetch_json<'py>(&self, py: Python<'py>, url: String) -> PyResult<Bound<'py, PyAny>> {
         let service = self.service()?.clone();
-        let token = service.access_token()?;
-        py_future(
-            py,
-            async move { service.get_json(url, token).await.map(PyJson) },
-        )
+        let (token, key) = service.access()?;
+        py_future(py, async move {
+            service.get_json(url, token, key).await.map(PyJson)
+        })
     }
 
     fn _fetch_json_sync(&self, py: Python<'_>, url: String) -> PyResult<Py<PyAny>> {
         let service = self.service()?.clone();
-        let token = service.access_token()?;
-        let value = block_on(py, async move { service.get_json(url, token).await })?;
+        let (token, key) = service.access()?;
+        let value = block_on(py, async move { service.get_json(url, token, key).await })?;
         Ok(PyJson(value).into_pyobject(py)?.unbind())
     }
 

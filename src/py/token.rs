@@ -77,6 +77,7 @@ impl OAuthToken {
             expires_at,
             refresh_token,
             id_token,
+            dpop_key: None,
             extra: None,
         })))
     }

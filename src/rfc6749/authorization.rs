@@ -1,6 +1,7 @@
 //! The authorization request (RFC 6749 §4.1.1, with PKCE, RFC 7636, and the OpenID Connect
 //! `nonce`) and the login it leaves in progress until the redirect comes back.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use flet_auth_primitives::random::url_safe;
@@ -10,6 +11,7 @@ use subtle::ConstantTimeEq;
 use crate::errors::{Error, Result};
 use crate::rfc6749::provider::ProviderConfig;
 use crate::rfc6749::token::now;
+use crate::rfc9449::DpopKey;
 
 /// How long a login in progress waits for its redirect: its `state` expires after this.
 pub const LOGIN_TTL: Duration = Duration::from_secs(600);
@@ -25,14 +27,19 @@ pub struct PendingLogin {
     pub nonce: Option<String>,
     /// The login asked for the `openid` scope, so its token response must carry an ID token.
     pub openid: bool,
+    /// The DPoP key whose thumbprint the request sent as `dpop_jkt` (RFC 9449 §10): the code
+    /// is bound to it.
+    pub dpop_key: Option<Arc<DpopKey>>,
 }
 
 /// The authorization request's parameters for `scope` (§4.1.1, PKCE, the OpenID `nonce`, the
 /// app's own) and the login it starts. They go in the authorization URL
-/// ([`authorization_request`]) or, pushed (RFC 9126), in a POST.
+/// ([`authorization_request`]) or, pushed (RFC 9126), in a POST. With a DPoP key, its
+/// thumbprint goes as `dpop_jkt` (RFC 9449 §10).
 pub fn authorization_parameters(
     p: &ProviderConfig,
     scope: &[String],
+    dpop_key: Option<&Arc<DpopKey>>,
 ) -> Result<(Vec<(String, String)>, PendingLogin)> {
     let redirect_url = p.redirect_url()?;
     url::Url::parse(redirect_url)
@@ -73,6 +80,9 @@ pub fn authorization_parameters(
     if let Some(n) = &nonce {
         params.push(("nonce".to_owned(), n.clone()));
     }
+    if let Some(key) = dpop_key {
+        params.push(("dpop_jkt".to_owned(), key.thumbprint().to_owned()));
+    }
     params.extend(p.authorization_params.iter().cloned());
     let login = PendingLogin {
         state,
@@ -81,6 +91,7 @@ pub fn authorization_parameters(
         code_verifier: verifier,
         nonce,
         openid: scope.iter().any(|s| s == "openid"),
+        dpop_key: dpop_key.cloned(),
     };
     Ok((params, login))
 }
@@ -89,8 +100,9 @@ pub fn authorization_parameters(
 pub fn authorization_request(
     p: &ProviderConfig,
     scope: &[String],
+    dpop_key: Option<&Arc<DpopKey>>,
 ) -> Result<(String, PendingLogin)> {
-    let (params, login) = authorization_parameters(p, scope)?;
+    let (params, login) = authorization_parameters(p, scope, dpop_key)?;
     let mut url = p.authorization_endpoint()?.clone();
     url.query_pairs_mut().extend_pairs(params);
     Ok((url.into(), login))
@@ -124,6 +136,7 @@ impl PendingLogin {
             nonce: self.nonce.clone(),
             openid: self.openid,
             issued_at: now() - self.issued.elapsed().as_secs_f64(),
+            dpop_jwk: self.dpop_key.as_ref().map(|k| k.private_jwk()),
         };
         serde_json::to_string(&saved)
             .map_err(|e| Error::Internal(format!("cannot save the login: {e}")))
@@ -140,7 +153,13 @@ impl PendingLogin {
                 "the login expired; start a new one".into(),
             ));
         }
+        let dpop_key = saved
+            .dpop_jwk
+            .map(|jwk| DpopKey::from_jwk(&jwk).map(Arc::new))
+            .transpose()
+            .map_err(|_| Error::Configuration("the saved login's DPoP key is not valid".into()))?;
         Ok(PendingLogin {
+            dpop_key,
             issued: Instant::now().checked_sub(age).unwrap_or_else(Instant::now),
             state: saved.state,
             state_checked: false,
@@ -160,6 +179,9 @@ struct SavedLogin {
     openid: bool,
     /// Unix time the login started (its `state` expires [`LOGIN_TTL`] later).
     issued_at: f64,
+    /// The private JWK of the login's DPoP key (RFC 9449), which its code is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dpop_jwk: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[cfg(test)]
@@ -191,7 +213,7 @@ mod tests {
     }
 
     fn start(p: &ProviderConfig) -> (HashMap<String, String>, PendingLogin) {
-        let (url, login) = match authorization_request(p, &SCOPE.map(String::from)) {
+        let (url, login) = match authorization_request(p, &SCOPE.map(String::from), None) {
             Ok(x) => x,
             Err(e) => panic!("authorization_request: {e}"),
         };

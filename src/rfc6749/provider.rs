@@ -2,13 +2,16 @@
 //! a bad URL fails before the user is sent to the provider), the client's credentials and how
 //! it authenticates, and the login's options. Read from Python by `py::provider`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::{Map, Value};
 use url::Url;
 
 use crate::errors::{Error, Result};
 use crate::rfc6749::client_auth::{ClientAuth, ClientAuthMethod};
 use crate::rfc7523::ClientKey;
+use crate::rfc9449::DpopKey;
 use crate::transport::client::DEFAULT_TIMEOUT;
 use crate::transport::{check_url, Policy, DEFAULT_MAX_RESPONSE_SIZE};
 
@@ -55,6 +58,10 @@ pub struct ProviderConfig {
     pub pushed_authorization_request_endpoint: Option<Url>,
     pub require_pushed_authorization_requests: bool,
     pub use_par: Option<bool>,
+    /// RFC 9449: every token request carries a DPoP proof.
+    pub dpop: bool,
+    /// The app's DPoP key (`dpop_key`); None: each service makes its own.
+    pub dpop_key: Option<Arc<DpopKey>>,
 }
 
 /// What an OpenID Connect provider's discovery document says about its ID tokens.
@@ -101,6 +108,9 @@ pub struct ProviderSettings {
     pub pushed_authorization_request_endpoint: Option<String>,
     pub require_pushed_authorization_requests: bool,
     pub use_par: Option<bool>,
+    pub dpop: bool,
+    /// A private EC P-256 JWK.
+    pub dpop_key: Option<Map<String, Value>>,
 }
 
 impl ProviderConfig {
@@ -150,6 +160,15 @@ impl ProviderConfig {
         if let Some(m) = revocation_method {
             client.check(m, "revocation_endpoint_auth_method")?;
         }
+        if s.dpop_key.is_some() && !s.dpop {
+            return Err(Error::Configuration(
+                "provider.dpop_key is given but dpop is not True".into(),
+            ));
+        }
+        let dpop_key = s
+            .dpop_key
+            .map(|jwk| DpopKey::from_jwk(&jwk).map(Arc::new))
+            .transpose()?;
         Ok(ProviderConfig {
             client,
             authorization_endpoint: optional(
@@ -184,6 +203,8 @@ impl ProviderConfig {
             )?,
             require_pushed_authorization_requests: s.require_pushed_authorization_requests,
             use_par: s.use_par,
+            dpop: s.dpop,
+            dpop_key,
         })
     }
 

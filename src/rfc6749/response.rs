@@ -107,6 +107,7 @@ pub fn parse_token_response(response: &Response) -> Result<TokenData> {
         expires_at: expires_in.map(|s| Number::Float(now() + s as f64)),
         refresh_token: string("refresh_token")?.filter(|t| !t.is_empty()),
         id_token: string("id_token")?,
+        dpop_key: None,
         extra: None,
     })
 }

@@ -12,6 +12,11 @@ use serde_json::{Map, Value};
 
 use crate::errors::{Error, Result};
 use crate::python_json::{py_float_repr, write_str, write_value};
+use crate::rfc9449::DpopKey;
+
+/// The member of a DPoP-bound token's JSON that holds its private key (RFC 9449): a token
+/// restored elsewhere needs it to prove possession.
+const DPOP_JWK: &str = "dpop_jwk";
 
 /// A JSON number that keeps the Python type it came with (Flet writes ints as ints).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,6 +63,8 @@ pub struct TokenData {
     pub expires_at: Option<Number>,
     pub refresh_token: Option<String>,
     pub id_token: Option<String>,
+    /// The key a DPoP-bound token (`token_type` DPoP) is bound to (RFC 9449 §5).
+    pub dpop_key: Option<Arc<DpopKey>>,
     /// Fields of a saved token that this version does not know; written back unchanged.
     /// Boxed: almost every token has none, and an empty map still takes room.
     pub extra: Option<Box<Map<String, Value>>>,
@@ -118,6 +125,10 @@ impl TokenData {
             key(&mut out, "id_token");
             write_str(&mut out, t);
         }
+        if let Some(dpop_key) = &self.dpop_key {
+            key(&mut out, DPOP_JWK);
+            write_value(&mut out, &Value::Object(dpop_key.private_jwk()));
+        }
         for (name, value) in self.extra.iter().flat_map(|m| m.iter()) {
             if !value.is_null() {
                 key(&mut out, name);
@@ -162,6 +173,13 @@ impl TokenData {
         };
         let expires_in = take_number("expires_in")?;
         let expires_at = take_number("expires_at")?;
+        let dpop_key = match map.remove(DPOP_JWK) {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(jwk)) => Some(Arc::new(
+                DpopKey::from_jwk(&jwk).map_err(|_| bad("dpop_jwk is not a private P-256 JWK"))?,
+            )),
+            Some(_) => return Err(bad("dpop_jwk is not a JWK")),
+        };
         Ok(TokenData {
             access_token,
             scope,
@@ -170,6 +188,7 @@ impl TokenData {
             expires_at,
             refresh_token,
             id_token,
+            dpop_key,
             extra: (!map.is_empty()).then(|| Box::new(map.into_iter().collect())),
         })
     }

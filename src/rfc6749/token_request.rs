@@ -8,6 +8,7 @@ use crate::errors::Result;
 use crate::rfc6749::provider::ProviderConfig;
 use crate::rfc6749::response::parse_token_response;
 use crate::rfc6749::token::TokenData;
+use crate::rfc9449::{self, Prover};
 use crate::transport::request;
 
 /// The form of a code exchange.
@@ -47,26 +48,64 @@ pub fn client_credentials(scope: &[String]) -> Vec<(&'static str, String)> {
 
 /// POSTs `form` to the token endpoint and reads the token from the answer (never from a
 /// redirect: the form carries the code, the verifier or the refresh token, and the secret).
-pub async fn post(p: &ProviderConfig, form: Vec<(&'static str, String)>) -> Result<TokenData> {
-    post_with(p, form, &[]).await
+/// With `dpop`, the request carries a proof (RFC 9449 §5) and is made once more when the
+/// server asks for a nonce (§8).
+pub async fn post(
+    p: &ProviderConfig,
+    form: Vec<(&'static str, String)>,
+    dpop: Option<Prover<'_>>,
+) -> Result<TokenData> {
+    post_with(p, form, &[], dpop).await
 }
 
 /// `post` with the app's own parameters (say `audience`) after the form's.
 pub async fn post_with(
     p: &ProviderConfig,
-    mut form: Vec<(&'static str, String)>,
+    form: Vec<(&'static str, String)>,
     extra: &[(String, String)],
+    dpop: Option<Prover<'_>>,
 ) -> Result<TokenData> {
     let url = &p.token_endpoint;
-    let builder = request::request(Method::POST, url, p.timeout)?;
-    let builder = p.client.apply(builder, &mut form, url.as_str())?;
-    let fields: Vec<(&str, &str)> = form
-        .iter()
-        .map(|(k, v)| (*k, v.as_str()))
-        .chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .collect();
-    let response = request::send(builder.form(&fields), url, p.max_response_size).await?;
-    parse_token_response(&response)
+    let mut retried = false;
+    let response = loop {
+        // Made anew each time: a client assertion and a proof are single use.
+        let mut form = form.clone();
+        let builder = request::request(Method::POST, url, p.timeout)?;
+        let mut builder = p.client.apply(builder, &mut form, url.as_str())?;
+        if let Some(prover) = dpop {
+            builder = rfc9449::attach(builder, &prover.proof("POST", url, None)?);
+        }
+        let fields: Vec<(&str, &str)> = form
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .collect();
+        let response = request::send(builder.form(&fields), url, p.max_response_size).await?;
+        match dpop {
+            Some(prover) if prover.take_nonce(url, &response) && !retried => retried = true,
+            _ => break response,
+        }
+    };
+    let mut data = parse_token_response(&response)?;
+    if let Some(prover) = dpop {
+        bind(&mut data, prover);
+    }
+    Ok(data)
+}
+
+/// RFC 9449 §5: a `DPoP` token is bound to the key (kept with it, for its refreshes and its
+/// resource requests). A server that ignores DPoP answers `Bearer`, which §5 lets a client
+/// accept: the token is kept and used as a bearer token.
+fn bind(data: &mut TokenData, prover: Prover<'_>) {
+    let dpop = data
+        .token_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case(rfc9449::DPOP));
+    if dpop {
+        data.dpop_key = Some(prover.key.clone());
+    } else {
+        log::info!(target: "flet_auth", "DPoP: the provider issued a bearer token; it is used as one");
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::errors::{Error, Result};
 use crate::rfc6749::provider::ProviderConfig;
 use crate::rfc6749::token::TokenData;
 use crate::rfc6749::token_request;
+use crate::rfc9449::Prover;
 
 /// Form fields the grant or the client's authentication set; `params` may not replace them.
 const RESERVED: [&str; 6] = [
@@ -45,9 +46,9 @@ impl ClientCredentials {
     }
 
     /// One access token request (§4.4.2), authenticated as at every token request.
-    pub async fn request(&self, p: &ProviderConfig) -> Result<TokenData> {
+    pub async fn request(&self, p: &ProviderConfig, dpop: Option<Prover<'_>>) -> Result<TokenData> {
         let form = token_request::client_credentials(&self.scope);
-        let mut data = token_request::post_with(p, form, &self.params).await?;
+        let mut data = token_request::post_with(p, form, &self.params, dpop).await?;
         // Nothing checks an ID token here (there is no login, no nonce): none is kept.
         data.id_token = None;
         Ok(data)

@@ -28,7 +28,7 @@ impl Service {
         notify: Option<Notify>,
         user_endpoint: Option<String>,
     ) -> Result<(TokenCell, Option<Value>)> {
-        let data = rfc8628::poll(&self.provider, &device).await?;
+        let data = rfc8628::poll(&self.provider, &device, self.prover(None)).await?;
         let cell = self.accept(data, None, false, notify).await?;
         self.with_user(cell, user_endpoint).await
     }

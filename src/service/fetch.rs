@@ -1,7 +1,8 @@
 //! An API call with the service's token (RFC 6750 §2.1): the token of `get_token` (renewed
 //! first when due), the HTTPS rule, timeout and size cap of every request, and the redirect
 //! rules of `transport::redirect` (a GET only; the token stays with its origin). A 401 from
-//! the resource is handed back as it is: the token is renewed by its expiry only.
+//! the resource is handed back as it is: the token is renewed by its expiry only. A DPoP token
+//! (RFC 9449 §7) goes with a proof, and a resource's `use_dpop_nonce` is retried once.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use url::Url;
 
 use crate::errors::{Error, Result};
 use crate::rfc6749::token::{lock, TokenData};
+use crate::rfc9449::{self, Nonces, Prover};
 use crate::service::{Notify, Service};
 use crate::transport::request::{self, Outgoing};
 use crate::transport::{check_url, Response};
@@ -69,16 +71,27 @@ pub fn resolve(
 }
 
 /// The token's credentials on one request: `Authorization: Bearer` (RFC 6750 §2.1) for a
-/// bearer token. The one place a token type is turned into headers.
+/// bearer token, `Authorization: DPoP` and a proof with `ath` for a DPoP-bound one (RFC 9449
+/// §7.1). The one place a token type is turned into headers.
 pub fn authorize(
     builder: RequestBuilder,
     token: &TokenData,
-    _method: &Method,
-    _url: &Url,
+    nonces: &Nonces,
+    method: &Method,
+    url: &Url,
 ) -> Result<RequestBuilder> {
     match token.token_type.as_deref() {
         None | Some("") => Ok(builder.bearer_auth(&token.access_token)),
         Some(t) if t.eq_ignore_ascii_case("bearer") => Ok(builder.bearer_auth(&token.access_token)),
+        Some(t) if t.eq_ignore_ascii_case(rfc9449::DPOP) => {
+            let key = token.dpop_key.as_ref().ok_or_else(|| {
+                Error::Configuration(
+                    "this DPoP token has no key: it was saved without its dpop_jwk".into(),
+                )
+            })?;
+            let prover = Prover { key, nonces };
+            rfc9449::authorize(builder, &token.access_token, prover, method, url)
+        }
         Some(other) => Err(Error::Configuration(format!(
             "fetch sends bearer tokens only; this token's type is {other:?}"
         ))),
@@ -97,16 +110,27 @@ impl Service {
                 Error::Configuration("there is no token yet; log in first".into())
             })?;
         let token = lock(&cell).clone();
-        let credentials = |b: RequestBuilder, m: &Method, u: &Url| authorize(b, &token, m, u);
+        let nonces = &self.nonces;
+        let credentials =
+            |b: RequestBuilder, m: &Method, u: &Url| authorize(b, &token, nonces, m, u);
         let policy = self.provider.policy();
-        request::exchange(
-            call.method,
-            &call.url,
-            &call.outgoing,
-            Some(&credentials),
-            &policy,
-        )
-        .await
+        let prover = token.dpop_key.as_ref().map(|key| Prover { key, nonces });
+        let mut retried = false;
+        loop {
+            let response = request::exchange(
+                call.method.clone(),
+                &call.url,
+                &call.outgoing,
+                Some(&credentials),
+                &policy,
+            )
+            .await?;
+            // RFC 9449 §9: a resource's nonce is taken, and the call made once more.
+            match prover {
+                Some(p) if p.take_nonce(&call.url, &response) && !retried => retried = true,
+                _ => return Ok(response),
+            }
+        }
     }
 }
 

@@ -12,6 +12,8 @@ pub mod fetch;
 mod pushed;
 mod refresh;
 
+use crate::rfc9449::{DpopKey, Nonces, Prover};
+
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use futures_util::future::{BoxFuture, Shared};
@@ -61,15 +63,38 @@ pub struct Service {
     state: Mutex<State>,
     /// Set for a client credentials service: its token is fetched, not logged in and refreshed.
     client_credentials: Option<Box<ClientCredentials>>,
+    /// RFC 9449 (`dpop=True`): the key of the service's new logins and tokens (the app's
+    /// `dpop_key`, else made for the service).
+    dpop_key: Option<Arc<DpopKey>>,
+    /// The DPoP nonces the service's servers gave last.
+    nonces: Nonces,
 }
 
 impl Service {
     pub fn new(provider: Arc<ProviderConfig>) -> Self {
+        let dpop_key = provider.dpop.then(|| {
+            provider
+                .dpop_key
+                .clone()
+                .unwrap_or_else(|| Arc::new(DpopKey::generate()))
+        });
         Service {
             provider,
             state: Mutex::new(State::default()),
             client_credentials: None,
+            dpop_key,
+            nonces: Nonces::default(),
         }
+    }
+
+    /// What a request proves possession with (RFC 9449): `bound`, the key a login or token
+    /// is bound to, else the service's key; None without either.
+    pub fn prover<'a>(&'a self, bound: Option<&'a Arc<DpopKey>>) -> Option<Prover<'a>> {
+        let key = bound.or(self.dpop_key.as_ref())?;
+        Some(Prover {
+            key,
+            nonces: &self.nonces,
+        })
     }
 
     /// A service whose token comes from the client credentials grant (RFC 6749 §4.4).
@@ -94,7 +119,7 @@ impl Service {
         if rfc9126::pushes(&self.provider)? {
             return self.take_pushed();
         }
-        let (url, login) = authorization_request(&self.provider, scope)?;
+        let (url, login) = authorization_request(&self.provider, scope, self.dpop_key.as_ref())?;
         let state = login.state.clone();
         self.take_over(login);
         Ok((url, state))
@@ -135,9 +160,13 @@ impl Service {
         self.state().token.clone()
     }
 
-    pub fn access_token(&self) -> Result<String> {
+    /// The current access token and the DPoP key it is bound to, if it is.
+    pub fn access(&self) -> Result<(String, Option<Arc<DpopKey>>)> {
         self.current()
-            .map(|c| lock(&c).access_token.clone())
+            .map(|c| {
+                let data = lock(&c);
+                (data.access_token.clone(), data.dpop_key.clone())
+            })
             .ok_or_else(|| Error::Configuration("there is no token yet; log in first".into()))
     }
 
@@ -159,11 +188,12 @@ impl Service {
         }
         let nonce = pending.as_ref().and_then(|l| l.nonce.clone());
         let openid = pending.as_ref().is_some_and(|l| l.openid);
+        let dpop_key = pending.as_ref().and_then(|l| l.dpop_key.clone());
         let verifier = pending
             .and_then(|l| l.code_verifier)
             .or_else(|| p.code_verifier.clone());
         let form = token_request::authorization_code(code, p.redirect_url()?.to_owned(), verifier);
-        let data = token_request::post(p, form).await?;
+        let data = token_request::post(p, form, self.prover(dpop_key.as_ref())).await?;
         self.accept(data, nonce, openid, notify).await
     }
 
@@ -207,14 +237,27 @@ impl Service {
         let Some(url) = user_endpoint else {
             return Ok((cell, None));
         };
-        let access_token = lock(&cell).access_token.clone();
-        let user = self.get_json(url, access_token).await?;
+        let (access_token, dpop_key) = {
+            let data = lock(&cell);
+            (data.access_token.clone(), data.dpop_key.clone())
+        };
+        let user = self.get_json(url, access_token, dpop_key).await?;
         Ok((cell, Some(user)))
     }
 
-    /// GETs a JSON document with the provider's timeout and transport rules.
-    pub async fn get_json(&self, url: String, access_token: String) -> Result<Value> {
-        rfc6750::get_json(url, access_token, self.provider.policy()).await
+    /// GETs a JSON document with the provider's timeout and transport rules, and a DPoP proof
+    /// when the token is bound to `dpop_key`.
+    pub async fn get_json(
+        &self,
+        url: String,
+        access_token: String,
+        dpop_key: Option<Arc<DpopKey>>,
+    ) -> Result<Value> {
+        let prover = dpop_key.as_ref().map(|key| Prover {
+            key,
+            nonces: &self.nonces,
+        });
+        rfc6750::get_json(url, access_token, self.provider.policy(), prover).await
     }
 
     /// OpenID Connect: a login's token response must carry a valid ID token; its claims are
@@ -257,7 +300,8 @@ impl Service {
         let Some(url) = userinfo_endpoint else {
             return Ok(claims);
         };
-        let info = self.get_json(url.clone(), self.access_token()?).await?;
+        let (access_token, dpop_key) = self.access()?;
+        let info = self.get_json(url.clone(), access_token, dpop_key).await?;
         userinfo::merge(claims, info, &url).map(Some)
     }
 

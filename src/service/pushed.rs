@@ -20,8 +20,8 @@ impl Service {
         if !rfc9126::pushes(p)? {
             return self.authorization_url(&scope);
         }
-        let (params, login) = authorization_parameters(p, &scope)?;
-        let pushed = rfc9126::push(p, &params).await?;
+        let (params, login) = authorization_parameters(p, &scope, self.dpop_key.as_ref())?;
+        let pushed = rfc9126::push(p, &params, self.prover(None)).await?;
         let url = rfc9126::authorization_url(p, &pushed.request_uri)?;
         let state = login.state.clone();
         self.take_over(login);

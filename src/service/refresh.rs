@@ -82,7 +82,7 @@ impl Service {
         notify: Option<Notify>,
     ) -> Result<()> {
         let renewed = match (self.client_credentials(), &cell) {
-            (Some(grant), _) => grant.request(&self.provider).await,
+            (Some(grant), _) => grant.request(&self.provider, self.prover(None)).await,
             (None, Some(cell)) => self.refresh_request(cell).await,
             (None, None) => Err(Error::Internal("there is no token to refresh".into())),
         };
@@ -123,7 +123,8 @@ impl Service {
             return Ok(old);
         };
         let form = token_request::refresh_token(refresh_token);
-        let new = token_request::post(&self.provider, form).await?;
+        let prover = self.prover(old.dpop_key.as_ref());
+        let new = token_request::post(&self.provider, form, prover).await?;
         if new.id_token.is_some() {
             let subject = self
                 .state()

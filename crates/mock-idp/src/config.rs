@@ -43,6 +43,9 @@ pub struct Settings {
     pub require_par: bool,
     /// The lifetime of a pushed request's `request_uri`.
     pub par_expires_in: Duration,
+    /// RFC 9449 §8, §9: DPoP proofs must carry the server's nonce (`use_dpop_nonce` until
+    /// they do).
+    pub require_dpop_nonce: bool,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             iss_parameter_supported: true,
             require_par: false,
             par_expires_in: Duration::from_secs(60),
+            require_dpop_nonce: false,
         }
     }
 }

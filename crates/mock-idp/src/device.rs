@@ -151,6 +151,7 @@ impl DeviceCodes {
                     username,
                     scope,
                     auth_time,
+                    dpop_jkt: None,
                 })
             }
         }

@@ -56,6 +56,7 @@ pub fn metadata(base_url: &str, issuer: &str, users: &[MockUser]) -> Value {
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", DEVICE_CODE_GRANT],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": SigningAlg::ALL.map(SigningAlg::name),
+        "dpop_signing_alg_values_supported": crate::rfc9449::ALGORITHMS,
         "code_challenge_methods_supported": [CodeChallengeMethod::S256.as_str(), CodeChallengeMethod::Plain.as_str()],
         "token_endpoint_auth_methods_supported": auth_methods,
         "token_endpoint_auth_signing_alg_values_supported": SIGNING_ALGS,

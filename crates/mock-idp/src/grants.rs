@@ -24,6 +24,8 @@ pub struct AuthorizationCode {
     pub issued: Instant,
     /// When the user authenticated, in seconds since the epoch.
     pub auth_time: i64,
+    /// The `dpop_jkt` of the authorization request (RFC 9449 §10): the code is bound to it.
+    pub dpop_jkt: Option<String>,
 }
 
 /// What a user granted a client; refresh tokens carry it from token to token.
@@ -36,6 +38,8 @@ pub struct Grant {
     pub username: String,
     pub scope: String,
     pub auth_time: i64,
+    /// The thumbprint of the DPoP key the grant's tokens are bound to (`cnf.jkt`, RFC 9449 §6).
+    pub dpop_jkt: Option<String>,
 }
 
 impl Grant {
@@ -49,6 +53,7 @@ struct AccessGrant {
     client_id: String,
     username: String,
     expires: Instant,
+    dpop_jkt: Option<String>,
 }
 
 /// The codes and tokens that are valid now.
@@ -83,6 +88,7 @@ impl Grants {
             client_id: grant.client_id.clone(),
             username: grant.username.clone(),
             expires,
+            dpop_jkt: grant.dpop_jkt.clone(),
         };
         self.access_tokens.insert(token, access);
     }
@@ -91,10 +97,12 @@ impl Grants {
         self.refresh_tokens.insert(token, grant);
     }
 
-    /// The user of a bearer token that is known and not expired.
-    pub fn username_for_access_token(&self, token: &str) -> Option<&str> {
+    /// The user of an access token that is known and not expired, and the thumbprint of the
+    /// DPoP key it is bound to.
+    pub fn access_token(&self, token: &str) -> Option<(&str, Option<&str>)> {
         let grant = self.access_tokens.get(token)?;
-        (grant.expires > Instant::now()).then_some(grant.username.as_str())
+        (grant.expires > Instant::now())
+            .then_some((grant.username.as_str(), grant.dpop_jkt.as_deref()))
     }
 
     /// RFC 7009 §2.1: revokes `token` when it was issued to `client_id`, looking first where
@@ -153,6 +161,7 @@ mod tests {
             nonce: None,
             issued: Instant::now(),
             auth_time: 0,
+            dpop_jkt: None,
         }
     }
 
@@ -173,11 +182,12 @@ mod tests {
             username: "alice".into(),
             scope: String::new(),
             auth_time: 0,
+            dpop_jkt: None,
         };
         let past = Instant::now() - Duration::from_secs(1);
         grants.add_access_token("old".into(), &grant, past);
         grants.add_access_token("new".into(), &grant, Instant::now() + CODE_TTL);
-        assert_eq!(grants.username_for_access_token("old"), None);
-        assert_eq!(grants.username_for_access_token("new"), Some("alice"));
+        assert_eq!(grants.access_token("old").map(|(u, _)| u), None);
+        assert_eq!(grants.access_token("new").map(|(u, _)| u), Some("alice"));
     }
 }

@@ -6,7 +6,7 @@
 //! the facts a client expects, with the JWK Set to verify them against.
 //!
 //! Modules, each using only those above it: `error`; `users`, `keys`, `faults`, `rfc7523`;
-//! `config`, `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9126`, `rfc9207`;
+//! `config`, `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9126`, `rfc9207`, `rfc9449`;
 //! `forgery`; `matrix`, `state`; `routes`; `server`.
 
 mod config;
@@ -23,6 +23,7 @@ mod pages;
 mod rfc7523;
 mod rfc9126;
 mod rfc9207;
+mod rfc9449;
 mod routes;
 mod server;
 mod state;

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use serde_json::{Map, Value};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use url::Url;
@@ -266,6 +267,28 @@ impl MockServer {
     /// The query of the last request to `/end_session`, or None.
     pub fn last_end_session(&self) -> Option<BTreeMap<String, String>> {
         self.inner.state.last_end_session()
+    }
+
+    /// RFC 9449: a new DPoP nonce now (proofs with the old one get `use_dpop_nonce`); with
+    /// `always`, before every check too, so that no proof ever carries the current one.
+    pub fn rotate_dpop_nonce(&self, always: bool) {
+        self.inner.state.rotate_dpop_nonce(always);
+    }
+
+    /// The nonce proofs must carry, when `require_dpop_nonce` is set.
+    pub fn dpop_nonce(&self) -> Option<String> {
+        self.inner.state.dpop_nonce()
+    }
+
+    /// The decoded header and claims of the last DPoP proof accepted.
+    pub fn last_dpop_proof(&self) -> Option<(Value, Map<String, Value>)> {
+        self.inner.state.last_dpop_proof()
+    }
+
+    /// The thumbprint (`cnf.jkt`) of the DPoP key an access token is bound to: `Some(None)`
+    /// for a bearer token, None for a token unknown or expired.
+    pub fn access_token_jkt(&self, access_token: &str) -> Option<Option<String>> {
+        self.inner.state.access_token_jkt(access_token)
     }
 
     /// The form of the last token request, without `client_secret`, or None.

@@ -19,6 +19,7 @@ use crate::id_token::{self, IdTokenFacts};
 use crate::keys::{KeyRing, SigningKey};
 use crate::rfc9126::{PushedRequests, Refusal};
 use crate::rfc9207::{self, IssForgery};
+use crate::rfc9449::{self, Expect, Proof, Seen};
 use crate::users::MockUser;
 
 /// What tests asked for and what they queued.
@@ -47,6 +48,23 @@ pub struct MockState {
     base_url: Mutex<Option<String>>,
     /// The `jti` of each client assertion accepted, with its `exp` (RFC 7523 §3 item 7).
     assertion_jtis: Mutex<HashMap<String, i64>>,
+    dpop: Mutex<DpopState>,
+}
+
+/// What the provider knows of DPoP proofs (RFC 9449).
+struct DpopState {
+    seen: Seen,
+    /// The nonce proofs must carry when `require_dpop_nonce` is set (§8).
+    nonce: String,
+    /// A fault: the nonce changes before every check, so no proof ever carries the current one.
+    rotate_always: bool,
+}
+
+/// Why a DPoP proof was refused: the error code (`invalid_dpop_proof`, `use_dpop_nonce`)
+/// and a description.
+pub struct DpopRefusal {
+    pub error: &'static str,
+    pub description: String,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -65,7 +83,74 @@ impl MockState {
             requests: Mutex::new(Requests::default()),
             base_url: Mutex::new(None),
             assertion_jtis: Mutex::new(HashMap::new()),
+            dpop: Mutex::new(DpopState {
+                seen: Seen::default(),
+                nonce: random::url_safe(16),
+                rotate_always: false,
+            }),
         }
+    }
+
+    /// Checks a DPoP proof (RFC 9449 §4.3): its form, signature and claims, the server's
+    /// nonce when one is required, and that its `jti` was not used before.
+    pub fn check_dpop(&self, proof: &str, expect: &Expect<'_>) -> Result<Proof, DpopRefusal> {
+        let invalid = |description: String| DpopRefusal {
+            error: "invalid_dpop_proof",
+            description,
+        };
+        let proof = rfc9449::verify(proof, expect).map_err(invalid)?;
+        let mut dpop = lock(&self.dpop);
+        if self.settings.require_dpop_nonce {
+            if dpop.rotate_always {
+                dpop.nonce = random::url_safe(16);
+            }
+            let sent = proof.claims.get("nonce").and_then(Value::as_str);
+            if sent != Some(dpop.nonce.as_str()) {
+                return Err(DpopRefusal {
+                    error: rfc9449::USE_DPOP_NONCE,
+                    description: "Use the DPoP-Nonce of this answer in the proof".into(),
+                });
+            }
+        }
+        if !dpop.seen.accept(&proof, expect.now) {
+            return Err(invalid("the proof's jti was used before".into()));
+        }
+        Ok(proof)
+    }
+
+    /// The nonce the next proofs must carry, when nonces are required.
+    pub fn dpop_nonce(&self) -> Option<String> {
+        self.settings
+            .require_dpop_nonce
+            .then(|| lock(&self.dpop).nonce.clone())
+    }
+
+    /// A new nonce now; with `always`, before every check too.
+    pub fn rotate_dpop_nonce(&self, always: bool) {
+        let mut dpop = lock(&self.dpop);
+        dpop.nonce = random::url_safe(16);
+        dpop.rotate_always = always;
+    }
+
+    /// The decoded header and claims of the last proof accepted.
+    pub fn last_dpop_proof(&self) -> Option<(Value, serde_json::Map<String, Value>)> {
+        lock(&self.dpop).seen.last.clone()
+    }
+
+    /// The `cnf.jkt` of an access token that is known and not expired: `Some(None)` for a
+    /// bearer token.
+    pub fn access_token_jkt(&self, token: &str) -> Option<Option<String>> {
+        let grants = lock(&self.grants);
+        grants
+            .access_token(token)
+            .map(|(_, jkt)| jkt.map(str::to_owned))
+    }
+
+    /// The user of an access token that is known and not expired, and its `cnf.jkt`.
+    pub fn access_token_binding(&self, token: &str) -> Option<(MockUser, Option<String>)> {
+        let grants = lock(&self.grants);
+        let (username, jkt) = grants.access_token(token)?;
+        Some((self.user(username)?.clone(), jkt.map(str::to_owned)))
     }
 
     pub fn keys(&self) -> MutexGuard<'_, KeyRing> {
@@ -273,13 +358,6 @@ impl MockState {
         })
     }
 
-    /// The user behind a bearer token that is known and not expired.
-    pub fn user_for_access_token(&self, token: &str) -> Option<MockUser> {
-        let grants = lock(&self.grants);
-        let username = grants.username_for_access_token(token)?;
-        self.user(username).cloned()
-    }
-
     /// RFC 7009 §2.1; see [`Grants::revoke`].
     pub fn revoke(
         &self,
@@ -326,9 +404,15 @@ impl MockState {
         let ttl = self.access_token_ttl();
         let access_token = random::url_safe(24);
         let expires = Instant::now() + Duration::from_secs(ttl.max(0).unsigned_abs());
+        // RFC 9449 §5: a token bound to a DPoP key is of type DPoP.
+        let token_type = if grant.dpop_jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        };
         let body = json!({
             "access_token": access_token,
-            "token_type": "Bearer",
+            "token_type": token_type,
             "expires_in": ttl,
             "scope": grant.scope,
         });
@@ -382,6 +466,7 @@ mod tests {
             username: "alice".into(),
             scope: scope.into(),
             auth_time: 0,
+            dpop_jkt: None,
         }
     }
 
@@ -428,11 +513,11 @@ mod tests {
             state.revoke("c", &refresh, Some("access_token")),
             Some("refresh_token")
         );
-        assert!(state.user_for_access_token(&access).is_none());
-        assert!(state.user_for_access_token(&other).is_some());
+        assert!(state.access_token_binding(&access).is_none());
+        assert!(state.access_token_binding(&other).is_some());
         assert_eq!(state.revoke("c", &refresh, None), None, "already revoked");
         assert_eq!(state.revoke("c", &other, None), Some("access_token"));
-        assert!(state.user_for_access_token(&other).is_none());
+        assert!(state.access_token_binding(&other).is_none());
         Ok(())
     }
 

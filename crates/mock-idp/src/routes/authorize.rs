@@ -196,6 +196,7 @@ fn decide(
         nonce: params.get("nonce").cloned(),
         issued: std::time::Instant::now(),
         auth_time: time::now_secs(),
+        dpop_jkt: params.get("dpop_jkt").cloned(),
     });
     let mut pairs = vec![("code", code.as_str())];
     if let Some(s) = state_param {

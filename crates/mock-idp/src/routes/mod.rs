@@ -6,6 +6,7 @@
 mod authorize;
 mod client_auth;
 mod device;
+mod dpop;
 mod logout;
 mod metadata;
 mod par;

@@ -1,12 +1,13 @@
 //! The token endpoint (RFC 6749 §3.2): the authorization code grant (§4.1.3, with PKCE's
 //! check, RFC 7636 §4.6), the refresh token grant (§6), refresh tokens rotating, and the
 //! client credentials grant (§4.4.2) of the confidential client, and the device access token
-//! request (RFC 8628 §3.4, §3.5). The last request's form, without the client's secret, is
-//! kept for tests (`last_token_request`).
+//! request (RFC 8628 §3.4, §3.5). A request with a DPoP proof (RFC 9449 §5) gets tokens bound
+//! to its key; a code or refresh token bound to a key needs a proof made with it. The last
+//! request's form, without the client's secret, is kept for tests (`last_token_request`).
 
 use std::sync::Arc;
 
-use axum::extract::{Form, State};
+use axum::extract::{Form, OriginalUri, State};
 use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +16,7 @@ use flet_auth_primitives::random;
 use flet_auth_primitives::rfc7636;
 
 use super::client_auth::authenticate_client;
+use super::dpop::{token_proof, with_nonce};
 use super::shared::{fault, oauth_error, Params};
 use crate::device::{DevicePoll, DEVICE_CODE_GRANT};
 use crate::faults::Endpoint;
@@ -23,6 +25,7 @@ use crate::state::MockState;
 
 pub async fn token(
     State(state): State<Arc<MockState>>,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<Params>,
 ) -> Response {
@@ -33,6 +36,16 @@ pub async fn token(
         Ok(id) => id,
         Err(r) => return r,
     };
+    let jkt = match token_proof(&state, &headers, &uri, "token") {
+        Ok(proof) => proof.map(|p| p.jkt),
+        Err(r) => return r,
+    };
+    with_nonce(&state, grant(&state, client_id, form, jkt))
+}
+
+/// The grant of the request's `grant_type`, its tokens bound to the proof's key `jkt`.
+fn grant(state: &MockState, client_id: String, form: Params, jkt: Option<String>) -> Response {
+    let invalid_proof = |why: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof", why);
     let mut seen = form.clone();
     seen.remove("client_secret");
     state.set_last_token_request(seen.into_iter().collect());
@@ -55,12 +68,17 @@ pub async fn token(
                     return invalid_grant("PKCE verification failed");
                 }
             }
+            // RFC 9449 §10.1: a code bound by `dpop_jkt` needs a proof made with that key.
+            if code.dpop_jkt.is_some() && code.dpop_jkt != jkt {
+                return invalid_proof("The code is bound to another DPoP key (dpop_jkt)");
+            }
             let grant = Grant {
                 grant_id: random::url_safe(16),
                 client_id,
                 username: code.username,
                 scope: code.scope,
                 auth_time: code.auth_time,
+                dpop_jkt: jkt,
             };
             (grant, code.nonce)
         }
@@ -72,16 +90,32 @@ pub async fn token(
             if grant.client_id != client_id {
                 return invalid_grant("The refresh token was issued to another client");
             }
-            (grant, None)
+            // RFC 9449 §5: a refresh token bound to a key is refreshed with a proof of it.
+            if grant.dpop_jkt.is_some() && grant.dpop_jkt != jkt {
+                return invalid_proof("The refresh token is bound to another DPoP key");
+            }
+            (
+                Grant {
+                    dpop_jkt: jkt,
+                    ..grant
+                },
+                None,
+            )
         }
         "client_credentials" => {
             state.count_also("token.client_credentials");
-            return client_credentials(&state, client_id, field("scope"));
+            return client_credentials(state, client_id, field("scope"), jkt);
         }
         DEVICE_CODE_GRANT => {
             state.count_also("token.device_code");
-            match device_grant(&state, field("device_code"), &client_id) {
-                Ok(grant) => (grant, None),
+            match device_grant(state, field("device_code"), &client_id) {
+                Ok(grant) => (
+                    Grant {
+                        dpop_jkt: jkt,
+                        ..grant
+                    },
+                    None,
+                ),
                 Err(r) => return r,
             }
         }
@@ -104,7 +138,12 @@ pub async fn token(
 }
 
 /// §4.4: only a confidential client may use the grant; its token has no refresh token.
-fn client_credentials(state: &MockState, client_id: String, scope: &str) -> Response {
+fn client_credentials(
+    state: &MockState,
+    client_id: String,
+    scope: &str,
+    jkt: Option<String>,
+) -> Response {
     if client_id != state.settings.client_id {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -118,6 +157,7 @@ fn client_credentials(state: &MockState, client_id: String, scope: &str) -> Resp
         client_id,
         scope: scope.to_owned(),
         auth_time: 0,
+        dpop_jkt: jkt,
     };
     let (body, _) = state.issue_access_token(&grant);
     ([(CACHE_CONTROL, "no-store")], Json(body)).into_response()
