@@ -101,3 +101,21 @@ def test_a_provider_keyword_the_provider_class_does_not_take_is_refused(
     client = mock_client(server, AppContext({"MOCK_NO_SUCH_SETTING": True}))
     with pytest.raises(ConfigurationError, match="MOCK_NO_SUCH_SETTING"):
         client.check_settings()
+
+
+def test_a_dpop_key_written_as_json_in_the_config_reaches_the_provider_as_a_dict(
+    server: MockOAuthServer,
+) -> None:
+    jwk = EC.as_dict(private=True)
+    context = AppContext({"MOCK_DPOP": True, "MOCK_DPOP_KEY": json.dumps(jwk)})
+    provider = mock_client(server, context).provider
+    assert provider.dpop is True and provider.dpop_key == jwk
+
+
+def test_a_dpop_key_that_is_not_json_is_refused_naming_the_setting(
+    server: MockOAuthServer,
+) -> None:
+    context = AppContext({"MOCK_DPOP": True, "MOCK_DPOP_KEY": "not-a-jwk"})
+    with pytest.raises(ConfigurationError, match="MOCK_DPOP_KEY is not valid JSON") as caught:
+        _ = mock_client(server, context).provider
+    assert "not-a-jwk" not in str(caught.value)

@@ -10,8 +10,15 @@ from flet_auth._core import ConfigurationError
 
 __all__ = ["AppConfig"]
 
-_JSON_SUFFIXES = ("_CLIENT_KWARGS", "_AUTHORIZE_PARAMS")
-_BOOL_SUFFIXES = ("_FETCH_USER", "_FETCH_GROUPS", "_ALLOW_INSECURE_HTTP")
+_JSON_SUFFIXES = ("_CLIENT_KWARGS", "_AUTHORIZE_PARAMS", "_DPOP_KEY")
+_BOOL_SUFFIXES = (
+    "_FETCH_USER",
+    "_FETCH_GROUPS",
+    "_ALLOW_INSECURE_HTTP",
+    "_USE_PAR",
+    "_DPOP",
+    "_AUTHORIZATION_RESPONSE_ISS_PARAMETER_SUPPORTED",
+)
 _NUMBER_SUFFIXES = ("_TIMEOUT", "FLET_AUTH_LOGIN_TTL")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 

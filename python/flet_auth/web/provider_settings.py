@@ -23,6 +23,8 @@ PROVIDER_KEYWORDS = (
     "device_authorization_endpoint",
     "use_par",
     "pushed_authorization_request_endpoint",
+    "dpop",
+    "dpop_key",
 )
 """The provider's keyword settings that reach its constructor as they are, from
 `register(name, ...)`, `client_kwargs` or the config (`{NAME}_{SETTING}`). Adding a name here
@@ -87,6 +89,19 @@ def _client_key(value: Any, setting: str) -> Union[dict[str, Any], str]:
     return value
 
 
+def _dpop_key(value: Any, setting: str) -> Any:
+    """`dpop_key` as a provider takes it: a private JWK, as a dict or its JSON text. Errors
+    name `setting`, never the key."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigurationError(f"{setting} is not valid JSON (a private JWK)") from None
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{setting} must be a private JWK (a dict or JSON)")
+    return value
+
+
 def _user_id(data: Any) -> Any:
     if isinstance(data, dict):
         for key in ("sub", "id"):
@@ -132,6 +147,8 @@ class ProviderSettings:
                 raise ConfigurationError(f"{setting} is not a setting this flet-auth knows")
             if key == "client_key":
                 value = _client_key(value, setting)
+            elif key == "dpop_key":
+                value = _dpop_key(value, setting)
             out[key] = value
         if "client_key" in out:
             try:
