@@ -60,19 +60,24 @@ pub async fn discover(
     expected_issuer: Option<String>,
     policy: Policy,
 ) -> Result<Metadata> {
-    let metadata = match DISCOVERY.get(&url, CACHE_TTL) {
+    let expected = expected_issuer.or_else(|| issuer_of(&url).map(str::to_owned));
+    let fits = |m: &Metadata| match &expected {
+        Some(expected) => check_issuer(m, expected, "the discovery document"),
+        None => Ok(()),
+    };
+    // A cached document that names another issuer is read again before it is refused: the
+    // provider at this URL may have changed (a test provider on a reused port, say).
+    let cached = DISCOVERY.get(&url, CACHE_TTL).filter(|m| fits(m).is_ok());
+    let metadata = match cached {
         Some(m) => m,
         None => {
             let parsed = check_url("server_metadata_url", &url, policy.allow_insecure_http)?;
             let fetched = Arc::new(get_document(&parsed, &policy).await?);
             DISCOVERY.put(&url, fetched.clone());
+            fits(&fetched)?;
             fetched
         }
     };
-    let expected = expected_issuer.or_else(|| issuer_of(&url).map(str::to_owned));
-    if let Some(expected) = expected {
-        check_issuer(&metadata, &expected, "the discovery document")?;
-    }
     for needed in ["authorization_endpoint", "token_endpoint", "jwks_uri"] {
         if metadata.get(needed).and_then(Value::as_str).is_none() {
             return Err(Error::Configuration(format!(

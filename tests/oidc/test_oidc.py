@@ -17,6 +17,7 @@ from flet_auth import (
     StateMismatchError,
 )
 from flet_auth.testing import MockOAuthServer
+from json_server import Answer, JSONServer, json_answer
 
 
 @pytest.fixture(params=["RS256", "ES256"])
@@ -267,3 +268,34 @@ def test_the_repr_of_an_undiscovered_provider_fetches_nothing() -> None:
         server_metadata_url="https://idp.invalid/.well-known/openid-configuration",
     )
     assert "https://idp.invalid/.well-known/openid-configuration" in repr(provider)
+
+
+class _MovingIssuer(JSONServer):
+    """A provider whose discovery document names `issuer`, which the test changes."""
+
+    issuer = "https://idp.invalid"
+
+    def get(self, path: str) -> Answer:
+        return json_answer(
+            {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{self.url}/authorize",
+                "token_endpoint": f"{self.url}/token",
+                "jwks_uri": f"{self.url}/jwks",
+            }
+        )
+
+
+def test_a_cached_discovery_document_naming_another_issuer_is_read_again() -> None:
+    from flet_auth.providers import OpenIDProvider
+
+    with _MovingIssuer() as idp:
+        url = f"{idp.url}/.well-known/openid-configuration"
+        settings: dict[str, Any] = {
+            "redirect_url": "http://127.0.0.1/cb",
+            "server_metadata_url": url,
+        }
+        with pytest.raises(ConfigurationError, match="issuer"):
+            _ = OpenIDProvider("app", **settings).metadata
+        idp.issuer = idp.url
+        assert OpenIDProvider("app", **settings).metadata["issuer"] == idp.url
