@@ -5,6 +5,9 @@ from threading import Barrier
 
 import httpx
 
+from flask_apps.processes import HTTP_TIMEOUT, GunicornApp
+from flet_auth.testing import MockOAuthServer
+
 JSON = {"Accept": "application/json"}
 """The headers of a request from an API client (answered with JSON, never a redirect)."""
 
@@ -28,3 +31,22 @@ def get_at_once(
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(fetch, range(count)))
+
+
+def login(
+    app: GunicornApp, provider: MockOAuthServer, user: str = "alice", next_path: str = "/profile"
+) -> tuple[httpx.Client, httpx.Response]:
+    """A client that went through a login (consent given at the provider without a browser);
+    returns it and the answer of the callback."""
+    client = httpx.Client(base_url=app.url, timeout=HTTP_TIMEOUT)
+    start = client.get("/login/github", params={"next": next_path})
+    assert start.status_code == 302, start.text
+    redirect = provider.authorize(start.headers["location"], user=user)
+    done = client.get("/login/github/callback", params=redirect)
+    return client, done
+
+
+def session_cookie(client: httpx.Client) -> str:
+    value = client.cookies.get("session")
+    assert value, "the app set no session cookie"
+    return value

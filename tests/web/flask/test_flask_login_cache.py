@@ -9,10 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from flask_apps.clients import JSON
+from flask_apps.clients import JSON, login, session_cookie
 from flask_apps.processes import HTTP_TIMEOUT, GunicornApp, RedisServer
 from flet_auth.testing import MockOAuthServer
-from web.flask.test_flask_workers import login, session_cookie
 
 ME = "/api/me"
 

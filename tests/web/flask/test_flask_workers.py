@@ -16,7 +16,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from flask_apps.browser import wait_for_text
-from flask_apps.clients import JSON, get_at_once
+from flask_apps.clients import JSON, get_at_once, login, session_cookie
 from flask_apps.processes import HTTP_TIMEOUT, GunicornApp, RedisServer
 from flet_auth.testing import MockOAuthServer
 
@@ -59,25 +59,6 @@ def github_app(
         yield app
     finally:
         app.close()
-
-
-def login(
-    app: GunicornApp, provider: MockOAuthServer, user: str = "alice", next_path: str = "/profile"
-) -> tuple[httpx.Client, httpx.Response]:
-    """A client that went through a login (consent given at the provider without a browser);
-    returns it and the answer of the callback."""
-    client = httpx.Client(base_url=app.url, timeout=HTTP_TIMEOUT)
-    start = client.get("/login/github", params={"next": next_path})
-    assert start.status_code == 302, start.text
-    redirect = provider.authorize(start.headers["location"], user=user)
-    done = client.get("/login/github/callback", params=redirect)
-    return client, done
-
-
-def session_cookie(client: httpx.Client) -> str:
-    value = client.cookies.get("session")
-    assert value, "the app set no session cookie"
-    return value
 
 
 def browser_login(driver: webdriver.Chrome, start_url: str, user: str, provider: Any) -> None:
