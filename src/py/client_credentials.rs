@@ -8,9 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping, PyString};
 
 use crate::errors::{Error, Result};
-use crate::py::bridge::{block_on_with, py_future_with};
-use crate::py::fetch::{FetchArgs, FetchResponse};
-use crate::py::hooks;
+use crate::py::fetch::{fetch_awaitable, fetch_blocking, type_name, FetchArgs, FetchResponse};
 use crate::py::provider::ProviderCache;
 use crate::py::service::{get_token_awaitable, get_token_blocking};
 use crate::py::token::OAuthToken;
@@ -63,14 +61,6 @@ fn params_from_py(params: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> 
         out.push((name, value.to_cow()?.into_owned()));
     }
     Ok(out)
-}
-
-fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".into())
 }
 
 fn token(cell: Option<TokenCell>) -> Result<OAuthToken> {
@@ -168,11 +158,7 @@ impl ClientCredentialsService {
         };
         let me = slf.get();
         let call = args.request(Some(me.provider.bind(slf.py())), &me.service.provider)?;
-        let (service, hook) = (me.service.clone(), me.on_token_update.clone());
-        py_future_with(slf.py(), hook.is_some(), move |caller| async move {
-            let notify = hooks::notify(&hook, &caller);
-            service.fetch(call, notify).await.map(FetchResponse::from)
-        })
+        fetch_awaitable(slf.py(), &me.service, &me.on_token_update, call)
     }
 
     /// `fetch` for code without an event loop.
@@ -196,11 +182,7 @@ impl ClientCredentialsService {
         };
         let me = slf.get();
         let call = args.request(Some(me.provider.bind(slf.py())), &me.service.provider)?;
-        let (service, hook) = (me.service.clone(), me.on_token_update.clone());
-        block_on_with(slf.py(), move |caller| async move {
-            let notify = hooks::notify(&hook, &caller);
-            service.fetch(call, notify).await.map(FetchResponse::from)
-        })
+        fetch_blocking(slf.py(), &me.service, &me.on_token_update, call)
     }
 
     /// The current token as it is, without fetching one; None before the first fetch.

@@ -8,10 +8,15 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyMapping, PyString};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::errors::Error;
+use crate::py::bridge::{block_on_with, py_future_with};
+use crate::py::hooks;
 use crate::py::json::PyJson;
 use crate::rfc6749::provider::ProviderConfig;
 use crate::service::fetch::{self, ApiRequest};
+use crate::service::Service;
 use crate::transport::request::Outgoing;
 use crate::transport::Response;
 
@@ -72,6 +77,35 @@ impl FetchArgs<'_, '_> {
     }
 }
 
+/// A service's `fetch`: an awaitable of the answer to `call`, made with the current token
+/// (renewed first when it is due; `hook` gets the new one).
+pub fn fetch_awaitable<'py>(
+    py: Python<'py>,
+    service: &Arc<Service>,
+    hook: &Option<Arc<Py<PyAny>>>,
+    call: ApiRequest,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (service, hook) = (service.clone(), hook.clone());
+    py_future_with(py, hook.is_some(), move |caller| async move {
+        let notify = hooks::notify(&hook, &caller);
+        service.fetch(call, notify).await.map(FetchResponse::from)
+    })
+}
+
+/// `fetch_awaitable` for code without an event loop.
+pub fn fetch_blocking(
+    py: Python<'_>,
+    service: &Arc<Service>,
+    hook: &Option<Arc<Py<PyAny>>>,
+    call: ApiRequest,
+) -> PyResult<FetchResponse> {
+    let (service, hook) = (service.clone(), hook.clone());
+    block_on_with(py, move |caller| async move {
+        let notify = hooks::notify(&hook, &caller);
+        service.fetch(call, notify).await.map(FetchResponse::from)
+    })
+}
+
 fn given<'a, 'py>(value: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
     value.filter(|v| !v.is_none())
 }
@@ -92,7 +126,8 @@ fn api_base_url(provider: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     Ok(Some(base))
 }
 
-fn type_name(value: &Bound<'_, PyAny>) -> String {
+/// The Python type's name of `value`, for error messages (never the value: it may be secret).
+pub fn type_name(value: &Bound<'_, PyAny>) -> String {
     value
         .get_type()
         .name()

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::errors::{Error, Result};
 use crate::py::bridge::{self, block_on, block_on_with, py_future, py_future_with, Caller};
 use crate::py::device::DeviceAuthorizationResponse;
-use crate::py::fetch::{FetchArgs, FetchResponse};
+use crate::py::fetch::{fetch_awaitable, fetch_blocking, FetchArgs, FetchResponse};
 use crate::py::hooks;
 use crate::py::json::PyJson;
 use crate::py::provider::ProviderCache;
@@ -378,15 +378,10 @@ impl ServiceCore {
             data,
             headers,
         };
-        let me = slf.get();
-        let inner = me.inner()?;
+        let inner = slf.get().inner()?;
         let provider = slf.getattr_opt("provider")?;
         let call = args.request(provider.as_ref(), &inner.service.provider)?;
-        let (service, hook) = (inner.service.clone(), inner.on_token_update.clone());
-        py_future_with(slf.py(), me.hooked(), move |caller| async move {
-            let notify = hooks::notify(&hook, &caller);
-            service.fetch(call, notify).await.map(FetchResponse::from)
-        })
+        fetch_awaitable(slf.py(), &inner.service, &inner.on_token_update, call)
     }
 
     /// `fetch` for code without an event loop.
@@ -411,11 +406,7 @@ impl ServiceCore {
         let inner = slf.get().inner()?;
         let provider = slf.getattr_opt("provider")?;
         let call = args.request(provider.as_ref(), &inner.service.provider)?;
-        let (service, hook) = (inner.service.clone(), inner.on_token_update.clone());
-        block_on_with(slf.py(), move |caller| async move {
-            let notify = hooks::notify(&hook, &caller);
-            service.fetch(call, notify).await.map(FetchResponse::from)
-        })
+        fetch_blocking(slf.py(), &inner.service, &inner.on_token_update, call)
     }
 
     /// The current token as it is, without refreshing it.
