@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::errors::{Error, Result};
 use crate::rfc6749::provider::ProviderConfig;
-use crate::rfc6749::response::{body_object, oauth_error};
+use crate::rfc6749::response::success_object;
 use crate::rfc6749::token::TokenData;
 use crate::rfc6749::token_request;
 use crate::rfc9449::Prover;
@@ -81,19 +81,9 @@ pub async fn device_authorization_request(
 
 /// Reads §3.2's answer (or §3.2's error, an RFC 6749 §5.2 body, in any status).
 pub fn parse_device_authorization_response(response: &Response) -> Result<DeviceAuthorization> {
-    let map = body_object(response);
-    if let Some(err) = map.as_ref().and_then(|m| oauth_error(m, response.status)) {
-        return Err(err);
-    }
-    if !response.is_success() {
-        return Err(Error::HttpStatus {
-            status: response.status,
-            endpoint: response.endpoint.clone(),
-        });
-    }
+    let map = success_object(response)?;
     let invalid =
         |reason: &str| Error::invalid_response(response.status, &response.endpoint, reason);
-    let map = map.ok_or_else(|| invalid("not a JSON object"))?;
     let text = |name: &str| -> Result<Option<String>> {
         match map.get(name) {
             None | Some(Value::Null) => Ok(None),

@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::errors::{Error, Result};
 use crate::rfc6749::provider::ProviderConfig;
-use crate::rfc6749::response::{body_object, oauth_error};
+use crate::rfc6749::response::success_object;
 use crate::rfc9449::{self, Prover};
 use crate::transport::{display, request, Response};
 
@@ -122,19 +122,9 @@ pub async fn push(
 /// Reads §2.2's answer (`request_uri`, `expires_in`, status 201) or §2.3's error (an RFC 6749
 /// §5.2 body) as an `OAuthError`.
 pub fn parse_response(response: &Response) -> Result<PushedAuthorization> {
-    let map = body_object(response);
-    if let Some(err) = map.as_ref().and_then(|m| oauth_error(m, response.status)) {
-        return Err(err);
-    }
-    if !response.is_success() {
-        return Err(Error::HttpStatus {
-            status: response.status,
-            endpoint: response.endpoint.clone(),
-        });
-    }
+    let map = success_object(response)?;
     let invalid =
         |reason: &str| Error::invalid_response(response.status, &response.endpoint, reason);
-    let map = map.ok_or_else(|| invalid("not a JSON object"))?;
     let request_uri = match map.get("request_uri") {
         Some(Value::String(uri)) if !uri.is_empty() => uri.clone(),
         Some(_) => return Err(invalid("request_uri is not a string")),

@@ -53,24 +53,31 @@ pub fn check_status(response: &Response) -> Result<()> {
     })
 }
 
-/// Reads a token endpoint answer: an OAuth error in any status, a non-success status, or a
-/// token with `expires_at` computed from `expires_in`.
-pub fn parse_token_response(response: &Response) -> Result<TokenData> {
+/// The JSON object of an endpoint's answer as RFC 6749 §5.1–5.2 read it: an OAuth error in
+/// the body, in any status, is that error; else a non-success status is `HttpStatus`; else
+/// the body must be a JSON object. The token, device authorization and PAR answers share it.
+pub fn success_object(response: &Response) -> Result<Map<String, Value>> {
     let map = body_object(response);
     if let Some(err) = map.as_ref().and_then(|m| oauth_error(m, response.status)) {
         return Err(err);
     }
-    let invalid =
-        |reason: &str| Error::invalid_response(response.status, &response.endpoint, reason);
     if !response.is_success() {
         return Err(Error::HttpStatus {
             status: response.status,
             endpoint: response.endpoint.clone(),
         });
     }
-    let Some(map) = map else {
-        return Err(invalid("not a JSON object"));
-    };
+    map.ok_or_else(|| {
+        Error::invalid_response(response.status, &response.endpoint, "not a JSON object")
+    })
+}
+
+/// Reads a token endpoint answer: an OAuth error in any status, a non-success status, or a
+/// token with `expires_at` computed from `expires_in`.
+pub fn parse_token_response(response: &Response) -> Result<TokenData> {
+    let map = success_object(response)?;
+    let invalid =
+        |reason: &str| Error::invalid_response(response.status, &response.endpoint, reason);
     let string = |name: &str| -> Result<Option<String>> {
         match map.get(name) {
             None | Some(Value::Null) => Ok(None),
