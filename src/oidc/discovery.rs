@@ -73,8 +73,8 @@ pub async fn discover(
         None => {
             let parsed = check_url("server_metadata_url", &url, policy.allow_insecure_http)?;
             let fetched = Arc::new(get_document(&parsed, &policy).await?);
-            DISCOVERY.put(&url, fetched.clone());
             fits(&fetched)?;
+            DISCOVERY.put(&url, fetched.clone());
             fetched
         }
     };
