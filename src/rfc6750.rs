@@ -43,13 +43,9 @@ async fn get_dpop(
     let credentials =
         |b: RequestBuilder, m: &Method, u: &Url| rfc9449::authorize(b, access_token, prover, m, u);
     let outgoing = Outgoing::default();
-    let mut retried = false;
-    loop {
-        let response =
-            request::exchange(Method::GET, url, &outgoing, Some(&credentials), policy).await?;
-        if !prover.take_nonce(url, &response) || retried {
-            return Ok(response);
-        }
-        retried = true;
-    }
+    let (outgoing, credentials) = (&outgoing, &credentials);
+    rfc9449::with_nonce_retry(Some(prover), url, move || async move {
+        request::exchange(Method::GET, url, outgoing, Some(credentials), policy).await
+    })
+    .await
 }

@@ -97,18 +97,14 @@ pub async fn push(
     dpop: Option<Prover<'_>>,
 ) -> Result<PushedAuthorization> {
     let url = endpoint(p)?;
-    let mut retried = false;
-    let response = loop {
+    let response = rfc9449::with_nonce_retry(dpop, url, move || async move {
         let mut builder = build_request(p, params)?;
         if let Some(prover) = dpop {
             builder = rfc9449::attach(builder, &prover.proof("POST", url, None)?);
         }
-        let response = request::send(builder, url, p.max_response_size).await?;
-        match dpop {
-            Some(prover) if prover.take_nonce(url, &response) && !retried => retried = true,
-            _ => break response,
-        }
-    };
+        request::send(builder, url, p.max_response_size).await
+    })
+    .await?;
     let pushed = parse_response(&response)?;
     log::debug!(
         target: "flet_auth",

@@ -178,6 +178,29 @@ impl Prover<'_> {
     }
 }
 
+/// §8–9: `send` once and, when the answer asks for a nonce (which `prover` keeps for the
+/// retry and for later requests), once more; the second answer is final. Without DPoP,
+/// once. `send` makes its request anew each time: proofs and client assertions are single use.
+pub async fn with_nonce_retry<F, Fut>(
+    prover: Option<Prover<'_>>,
+    url: &Url,
+    mut send: F,
+) -> Result<Response>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Response>>,
+{
+    let first = send().await?;
+    match prover {
+        Some(p) if p.take_nonce(url, &first) => {
+            let second = send().await?;
+            p.take_nonce(url, &second);
+            Ok(second)
+        }
+        _ => Ok(first),
+    }
+}
+
 /// §7.1: a resource request with a DPoP-bound token: `Authorization: DPoP <token>` and a
 /// proof for this `method` and `url` whose `ath` is the token's hash.
 pub fn authorize(
@@ -267,9 +290,10 @@ pub fn asks_for_nonce(response: &Response) -> bool {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.contains(USE_DPOP_NONCE));
-    let error = body_object(response)
-        .is_some_and(|m| m.get("error").and_then(Value::as_str) == Some(USE_DPOP_NONCE));
-    challenge || (response.status == 400 && error)
+    challenge
+        || (response.status == 400
+            && body_object(response)
+                .is_some_and(|m| m.get("error").and_then(Value::as_str) == Some(USE_DPOP_NONCE)))
 }
 
 #[cfg(test)]

@@ -65,10 +65,8 @@ pub async fn post_with(
     extra: &[(String, String)],
     dpop: Option<Prover<'_>>,
 ) -> Result<TokenData> {
-    let url = &p.token_endpoint;
-    let mut retried = false;
-    let response = loop {
-        // Made anew each time: a client assertion and a proof are single use.
+    let (url, form) = (&p.token_endpoint, &form);
+    let response = rfc9449::with_nonce_retry(dpop, url, move || async move {
         let mut form = form.clone();
         let builder = request::request(Method::POST, url, p.timeout)?;
         let mut builder = p.client.apply(builder, &mut form, url.as_str())?;
@@ -80,12 +78,9 @@ pub async fn post_with(
             .map(|(k, v)| (*k, v.as_str()))
             .chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .collect();
-        let response = request::send(builder.form(&fields), url, p.max_response_size).await?;
-        match dpop {
-            Some(prover) if prover.take_nonce(url, &response) && !retried => retried = true,
-            _ => break response,
-        }
-    };
+        request::send(builder.form(&fields), url, p.max_response_size).await
+    })
+    .await?;
     let mut data = parse_token_response(&response)?;
     if let Some(prover) = dpop {
         bind(&mut data, prover);

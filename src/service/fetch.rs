@@ -115,22 +115,18 @@ impl Service {
             |b: RequestBuilder, m: &Method, u: &Url| authorize(b, &token, nonces, m, u);
         let policy = self.provider.policy();
         let prover = token.dpop_key.as_ref().map(|key| Prover { key, nonces });
-        let mut retried = false;
-        loop {
-            let response = request::exchange(
+        let (call, credentials, policy) = (&call, &credentials, &policy);
+        rfc9449::with_nonce_retry(prover, &call.url, move || async move {
+            request::exchange(
                 call.method.clone(),
                 &call.url,
                 &call.outgoing,
-                Some(&credentials),
-                &policy,
+                Some(credentials),
+                policy,
             )
-            .await?;
-            // RFC 9449 §9: a resource's nonce is taken, and the call made once more.
-            match prover {
-                Some(p) if p.take_nonce(&call.url, &response) && !retried => retried = true,
-                _ => return Ok(response),
-            }
-        }
+            .await
+        })
+        .await
     }
 }
 
