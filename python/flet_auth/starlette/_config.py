@@ -10,7 +10,7 @@ from flet_auth._core import ConfigurationError
 
 __all__ = ["AppConfig"]
 
-_JSON_SUFFIXES = ("_CLIENT_KWARGS", "_AUTHORIZE_PARAMS", "_DPOP_KEY")
+_JSON_SUFFIXES = ("_CLIENT_KWARGS", "_AUTHORIZE_PARAMS")
 _BOOL_SUFFIXES = (
     "_FETCH_USER",
     "_FETCH_GROUPS",
