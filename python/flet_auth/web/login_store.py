@@ -50,7 +50,10 @@ class LoginStore:
 
     def read(self, login_id: str) -> Optional[StoredLogin]:
         """The login `login_id` as the store has it now, or None."""
-        data = self.store.get(self.codec.login_key(login_id))
+        return self._read_key(self.codec.login_key(login_id))
+
+    def _read_key(self, key: str) -> Optional[StoredLogin]:
+        data = self.store.get(key)
         return None if data is None else self.codec.open_login(data)
 
     def read_cached(self, login_id: str) -> Optional[StoredLogin]:
@@ -66,8 +69,7 @@ class LoginStore:
         key = self.codec.login_key(login_id)
         login, epoch = cache.lookup(key)
         if login is None:
-            data = self.store.get(key)
-            login = None if data is None else self.codec.open_login(data)
+            login = self._read_key(key)
             if login is not None:
                 cache.keep(key, login, epoch)
         return login
