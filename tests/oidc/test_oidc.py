@@ -262,12 +262,23 @@ def test_end_session_redirects_to_the_uri_as_given(
 def test_the_repr_of_an_undiscovered_provider_fetches_nothing() -> None:
     from flet_auth.providers import OpenIDProvider
 
-    provider = OpenIDProvider(
-        "app",
-        redirect_url="http://localhost:8550/oauth_callback",
-        server_metadata_url="https://idp.invalid/.well-known/openid-configuration",
-    )
-    assert "https://idp.invalid/.well-known/openid-configuration" in repr(provider)
+    with _CountingDiscovery() as idp:
+        url = f"{idp.url}/.well-known/openid-configuration"
+        provider = OpenIDProvider(
+            "app", redirect_url="http://127.0.0.1/cb", server_metadata_url=url
+        )
+        assert url in repr(provider)
+        assert idp.gets == 0
+
+
+class _CountingDiscovery(JSONServer):
+    """Counts the requests for its (empty) discovery document."""
+
+    gets = 0
+
+    def get(self, path: str) -> Answer:
+        self.gets += 1
+        return json_answer({})
 
 
 class _MovingIssuer(JSONServer):
