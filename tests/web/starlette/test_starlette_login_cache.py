@@ -4,7 +4,7 @@ cookie out in every worker, a refresh in one is used by all, and a killed change
 (`CLIENT KILL TYPE pubsub`) loses no logout."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -59,11 +59,34 @@ def every_worker(app: UvicornApp, cookie: str, path: str) -> dict[int, frozenset
     return {pid: frozenset(statuses) for pid, statuses in seen.items()}
 
 
+def cache_of_every_worker(
+    app: UvicornApp, cookie: str, wanted: Callable[[str], bool], path: str = PROFILE
+) -> dict[int, str]:
+    """Each worker's `X-Login-Cache` (`live 1`: its feed subscribed, one copy held), asked on
+    new connections until every worker's is `wanted` (or 400 answers came)."""
+    state: dict[int, str] = {}
+    with httpx.Client(base_url=app.url, cookies={COOKIE: cookie}, timeout=HTTP_TIMEOUT) as c:
+        for _ in range(400):
+            answer = c.get(path, headers={**JSON, "Connection": "close"})
+            state[int(answer.headers["X-Worker-Pid"])] = answer.headers["X-Login-Cache"]
+            if set(state) == app.worker_pids() and all(map(wanted, state.values())):
+                break
+            time.sleep(0.01)
+    return state
+
+
+def holds_a_copy(state: str) -> bool:
+    live, copies = state.split()
+    return live == "live" and int(copies) >= 1
+
+
 def signed_in_everywhere(app: UvicornApp, cookie: str) -> None:
-    """Every worker answers the cookie with 200, and has a copy of its login by then."""
-    time.sleep(0.5)  # the workers' change feeds subscribe on their first cached read
-    every_worker(app, cookie, PROFILE)
+    """Every worker answers the cookie with 200 and holds a copy of its login, its change
+    feed subscribed: from then on only an announcement can drop the copy."""
+    every_worker(app, cookie, PROFILE)  # a worker's feed subscribes on its first cached read
     assert set(every_worker(app, cookie, PROFILE).values()) == {frozenset({200})}
+    state = cache_of_every_worker(app, cookie, holds_a_copy)
+    assert set(state) == app.worker_pids() and all(map(holds_a_copy, state.values())), state
 
 
 def log_out(client: httpx.Client) -> None:
@@ -124,5 +147,6 @@ def test_a_killed_change_feed_loses_no_logout(
     log_out(client)  # announced while the feeds are (re)subscribing
     client.close()
     assert set(every_worker(asgi_app, cookie, PROFILE).values()) == {frozenset({401})}
-    time.sleep(1.0)  # resubscribed by now
+    state = cache_of_every_worker(asgi_app, cookie, lambda s: s.startswith("live "))
+    assert all(s.startswith("live ") for s in state.values()), state  # resubscribed
     assert set(every_worker(asgi_app, cookie, PROFILE).values()) == {frozenset({401})}
