@@ -182,7 +182,11 @@ async fn execute(request: reqwest::Request, endpoint: &str) -> Result<reqwest::R
 }
 
 /// Reads an answer's body within the cap (see [`body`]).
-async fn read(response: reqwest::Response, endpoint: String, max_size: usize) -> Result<Response> {
+async fn read(
+    mut response: reqwest::Response,
+    endpoint: String,
+    max_size: usize,
+) -> Result<Response> {
     let status = response.status().as_u16();
     let content_type = response
         .headers()
@@ -190,7 +194,8 @@ async fn read(response: reqwest::Response, endpoint: String, max_size: usize) ->
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let headers = response.headers().clone();
+    // Moved out, not copied: the body is read without them (its length is the body's hint).
+    let headers = std::mem::take(response.headers_mut());
     match body::read(response, &endpoint, max_size).await {
         Ok(body) => Ok(Response {
             status,
