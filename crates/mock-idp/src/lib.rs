@@ -5,7 +5,8 @@
 //! verifier must refuse it for, and [`ForgeryMatrix`] makes each one, without a server, for
 //! the facts a client expects, with the JWK Set to verify them against.
 //!
-//! Modules, each using only those above it: `error`; `users`, `keys`, `faults`, `rfc7523`;
+//! Modules, each using only those above it: `error`; `users`, `keys`, `faults`, `replay`,
+//! `rfc7523`;
 //! `config`, `id_token`, `grants`, `device`, `discovery`, `pages`, `rfc9126`, `rfc9207`, `rfc9449`;
 //! `forgery`; `matrix`, `state`; `routes`; `server`.
 
@@ -20,6 +21,7 @@ mod id_token;
 mod keys;
 mod matrix;
 mod pages;
+mod replay;
 mod rfc7523;
 mod rfc9126;
 mod rfc9207;

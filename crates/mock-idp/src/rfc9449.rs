@@ -1,7 +1,7 @@
 //! DPoP proofs as a server checks them (RFC 9449 §4.3), the JWK thumbprint a token is bound
 //! to (RFC 7638), and the proofs seen (`jti` replay, the last proof for tests).
 
-use std::collections::{HashMap, VecDeque};
+use crate::replay::JtiSet;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -20,8 +20,6 @@ pub const IAT_WINDOW: i64 = 60;
 const PRIVATE_MEMBERS: [&str; 9] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"];
 /// The error that asks for the server's nonce (§8, §9).
 pub const USE_DPOP_NONCE: &str = "use_dpop_nonce";
-/// How many `jti`s are remembered against replay.
-const MAX_JTIS: usize = 4096;
 
 /// A proof that passed the checks: its decoded parts and its key's thumbprint.
 pub struct Proof {
@@ -128,8 +126,7 @@ pub fn verify(proof: &str, expect: &Expect<'_>) -> Result<Proof, String> {
 /// The proofs a server has accepted: their `jti`s (against replay, §11.1) and the last one.
 #[derive(Default)]
 pub struct Seen {
-    jtis: HashMap<String, i64>,
-    order: VecDeque<String>,
+    jtis: JtiSet,
     pub last: Option<(Value, Map<String, Value>)>,
 }
 
@@ -142,20 +139,10 @@ impl Seen {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        if self
-            .jtis
-            .get(&jti)
-            .is_some_and(|at| now - at <= 2 * IAT_WINDOW)
-        {
+        // Refusable while its `iat` could still pass the window.
+        if !self.jtis.first_use(&jti, now + 2 * IAT_WINDOW, now) {
             return false;
         }
-        if self.order.len() == MAX_JTIS {
-            if let Some(old) = self.order.pop_front() {
-                self.jtis.remove(&old);
-            }
-        }
-        self.jtis.insert(jti.clone(), now);
-        self.order.push_back(jti);
         self.last = Some((proof.header.clone(), proof.claims.clone()));
         true
     }

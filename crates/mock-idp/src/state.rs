@@ -17,6 +17,7 @@ use crate::forgery::Forgery;
 use crate::grants::{AuthorizationCode, Grant, Grants};
 use crate::id_token::{self, IdTokenFacts};
 use crate::keys::{KeyRing, SigningKey};
+use crate::replay::JtiSet;
 use crate::rfc9126::{PushedRequests, Refusal};
 use crate::rfc9207::{self, IssForgery};
 use crate::rfc9449::{self, Expect, Proof, Seen};
@@ -47,7 +48,7 @@ pub struct MockState {
     /// `http://127.0.0.1:PORT`, once the server is bound.
     base_url: Mutex<Option<String>>,
     /// The `jti` of each client assertion accepted, with its `exp` (RFC 7523 §3 item 7).
-    assertion_jtis: Mutex<HashMap<String, i64>>,
+    assertion_jtis: Mutex<JtiSet>,
     dpop: Mutex<DpopState>,
 }
 
@@ -82,7 +83,7 @@ impl MockState {
             pushed: Mutex::new(PushedRequests::default()),
             requests: Mutex::new(Requests::default()),
             base_url: Mutex::new(None),
-            assertion_jtis: Mutex::new(HashMap::new()),
+            assertion_jtis: Mutex::new(JtiSet::default()),
             dpop: Mutex::new(DpopState {
                 seen: Seen::default(),
                 nonce: random::url_safe(16),
@@ -177,10 +178,8 @@ impl MockState {
     /// Whether `jti` was never seen in an assertion still valid at `now`; remembers it until
     /// `exp`.
     pub fn first_use_of_jti(&self, jti: &str, exp: i64, now: i64) -> bool {
-        let mut seen = lock(&self.assertion_jtis);
         // Kept a minute past `exp`: longer than any clock leeway.
-        seen.retain(|_, until| *until + 60 >= now);
-        seen.insert(jti.to_owned(), exp).is_none()
+        lock(&self.assertion_jtis).first_use(jti, exp + 60, now)
     }
 
     pub fn access_token_ttl(&self) -> i64 {
