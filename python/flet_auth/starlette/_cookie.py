@@ -3,34 +3,42 @@ login's id, the browser's id, the CSRF token), read and written by an ASGI middl
 needs no `SessionMiddleware` and lives beside one under its own name."""
 
 import contextvars
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, MutableMapping
 from typing import Any, Optional
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flet_auth._core import ConfigurationError
+from flet_auth.web.verified_cookies import VerifiedCookies
 
 __all__ = ["SCOPE_KEY", "CookieSession", "SessionCookie", "SessionCookieMiddleware", "connection"]
 
 SCOPE_KEY = "flet_auth.session"
 """Where the middleware puts the request's `CookieSession` in the ASGI scope."""
 _SALT = "flet_auth.starlette.session"
-VERIFIED_COOKIES = 10_000
-"""How many cookie values a worker remembers having verified (least recently used dropped)."""
-_CONNECTION: contextvars.ContextVar[Optional[HTTPConnection]] = contextvars.ContextVar(
-    "flet_auth_connection", default=None
+_SCOPE: contextvars.ContextVar[Optional[Scope]] = contextvars.ContextVar(
+    "flet_auth_scope", default=None
 )
 
 
 def connection() -> Optional[HTTPConnection]:
     """The request (or websocket) being handled, or None outside one."""
-    return _CONNECTION.get()
+    scope = _SCOPE.get()
+    return HTTPConnection(scope) if scope is not None else None
+
+
+def cookie_value(scope: Scope, name: str) -> Optional[str]:
+    """The cookie `name` of a request, read as `HTTPConnection.cookies` reads it (the first
+    `Cookie` header), without parsing a header that does not name it."""
+    for key, raw in scope["headers"]:
+        if key == b"cookie":
+            header = raw.decode("latin-1")
+            return cookie_parser(header).get(name) if name in header else None
+    return None
 
 
 class CookieSession(MutableMapping[str, Any]):
@@ -76,8 +84,7 @@ class SessionCookie:
         self.max_age = int(max_age)
         self.secure = secure
         self._serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
-        self._verified: OrderedDict[str, tuple[dict[str, str], float]] = OrderedDict()
-        self._mutex = threading.Lock()
+        self._verified = VerifiedCookies()
 
     def load(self, value: Optional[str]) -> CookieSession:
         """The session in a cookie value; empty when it is missing, tampered with or old.
@@ -86,10 +93,7 @@ class SessionCookie:
         under the same key): only its age is checked, against the time it was signed."""
         if not value:
             return CookieSession()
-        with self._mutex:
-            known = self._verified.get(value)
-            if known is not None:
-                self._verified.move_to_end(value)
+        known = self._verified.get(value, None)
         if known is not None:
             data, signed_at = known
             fresh = 0 <= time.time() - signed_at <= self.max_age
@@ -102,10 +106,7 @@ class SessionCookie:
             return CookieSession()
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             return CookieSession()
-        with self._mutex:
-            self._verified[value] = (data, signed.timestamp())
-            if len(self._verified) > VERIFIED_COOKIES:
-                self._verified.popitem(last=False)
+        self._verified.put(value, None, data, signed.timestamp())
         return CookieSession(data)
 
     def header(self, session: CookieSession, scope: Scope) -> str:
@@ -131,8 +132,7 @@ class SessionCookieMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        current = HTTPConnection(scope)
-        session = self.cookie.load(current.cookies.get(self.cookie.name))
+        session = self.cookie.load(cookie_value(scope, self.cookie.name))
         scope[SCOPE_KEY] = session
 
         async def send_with_cookie(message: Message) -> None:
@@ -142,8 +142,8 @@ class SessionCookieMiddleware:
                 headers.add_vary_header("Cookie")
             await send(message)
 
-        token = _CONNECTION.set(current)
+        token = _SCOPE.set(scope)
         try:
             await self.app(scope, receive, send_with_cookie)
         finally:
-            _CONNECTION.reset(token)
+            _SCOPE.reset(token)
