@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, abort, redirect, request, session
 from flask.typing import ResponseReturnValue
 
 from flet_auth._core import AuthError, ConfigurationError
+from flet_auth.flask import cookie_sessions
 from flet_auth.flask._answers import error_response, home, store_unavailable
 from flet_auth.flask._app import EXTENSION, AppState, request_login
 from flet_auth.flask.client import FlaskOAuthClient
@@ -41,7 +42,9 @@ class FletAuth:
     app's instance folder); `url_prefix` prefixes the built-in routes (default:
     `FLET_AUTH_URL_PREFIX`, else none). Other settings: `FLET_AUTH_SECRET_KEY` (default
     `SECRET_KEY`), `FLET_AUTH_LOGIN_TTL` (seconds), `FLET_AUTH_LOGIN_VIEW` (the endpoint
-    `login_required` sends browsers to; default: the first registered provider's login).
+    `login_required` sends browsers to; default: the first registered provider's login),
+    `FLET_AUTH_SESSION_CACHE` (False keeps Flask's session interface, which verifies the
+    session cookie's signature on every request, not once per worker).
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class FletAuth:
         with app.app_context():
             for client in self._clients.values():
                 client.check_settings()
+        cookie_sessions.install(app)
         app.extensions[EXTENSION] = AppState(app, self._clients, self._store)
         routes = Blueprint(EXTENSION, __name__, url_prefix=prefix.rstrip("/") or None)
         routes.add_url_rule("/login/<name>", "login", self._login_view, methods=["GET"])
