@@ -358,13 +358,18 @@ def render(results: dict[str, Any]) -> str:
 
 def write(results: dict[str, Any], directory: Path = HERE) -> None:
     """BENCHMARKS.md and logins_per_second.png in `directory` (with the web benchmark's
-    section when its web_results.json is there)."""
+    section when its web_results.json is there, and web_floor.py's after it)."""
     text = render(results)
     web = directory / "web_results.json"
     if web.exists():
         from web_report import render_web
 
         text += render_web(json.loads(web.read_text()))
+    floor = directory / "web_floor_results.json"
+    if floor.exists():
+        from web_report import render_floor
+
+        text += render_floor(json.loads(floor.read_text()))
     (directory / "BENCHMARKS.md").write_text(text)
     if "logins" in results:
         chart(results["logins"], directory / "logins_per_second.png")

@@ -6,7 +6,7 @@ workers (4 threads each): flet_auth.flask vs Authlib's Flask client vs no auth. 
 refresh storm of 1,000 concurrent requests with an expired token across the 3 uvicorn
 workers.
 
-    python benchmarks/web_bench.py [--seconds 5] [--rounds 3] [--connections 50]
+    python benchmarks/web_bench.py [--seconds 5] [--rounds 6] [--connections 50]
 
 Needs wrk (Debian's, `apt-get install wrk`), redis-server, Authlib, FastAPI and uvicorn.
 The provider is the bundled one (flet_auth.testing): in steady state no endpoint asks it
@@ -125,6 +125,25 @@ async def storm(url: str, cookie: str, count: int) -> list[httpx.Response]:
         return list(await asyncio.gather(*tasks))
 
 
+def interleaved(
+    apps: dict[str, Any], cookies: dict[str, str], seconds: float, rounds: int, connections: int
+) -> dict[str, list[dict[str, Any]]]:
+    """A warm-up of each app (not counted: every worker reads a login), then `rounds` wrk
+    runs of each on `GET /api/token`, interleaved so that a busy moment hits every app. Each
+    round starts one app later than the one before, so that no app always runs at the same
+    point of a round: this machine's speed drifts within a run (the ceiling's req/s varied
+    from 9,700 to 15,200 in one run of web_floor.py)."""
+    for name, app in apps.items():
+        wrk(app.url + "/api/token", cookies[name], 1, connections)
+    names = list(apps)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for round_ in range(rounds):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            url = apps[name].url + "/api/token"
+            runs[name].append(wrk(url, cookies[name], seconds, connections))
+    return runs
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2]
@@ -133,7 +152,7 @@ def median(values: list[float]) -> float:
 def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--storm", type=int, default=1000)
     args = parser.parse_args(argv)
@@ -166,13 +185,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             name: log_in(app, name.split("/")[1], server, "session" if "flask" in name else "")
             for name, app in apps.items()
         }
-        for name, app in apps.items():  # warm-up, not counted: every worker read a login
-            wrk(app.url + "/api/token", cookies[name], 1, args.connections)
-        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in apps}
-        for _ in range(args.rounds):  # interleaved, so that a busy moment hits every app
-            for name, app in apps.items():
-                url = app.url + "/api/token"
-                runs[name].append(wrk(url, cookies[name], args.seconds, args.connections))
+        runs = interleaved(apps, cookies, args.seconds, args.rounds, args.connections)
 
         server.access_token_ttl = 63  # due 3 s after the login (60 s leeway)
         cookie = log_in(apps["fastapi/ours"], "ours", server)
@@ -207,6 +220,16 @@ def main(argv: Optional[list[str]] = None) -> None:
         }
         for name in runs
     }
+    paired = {  # each round's ratio, then their median: the machine's speed drifts
+        f"{framework}/{kind}": median(
+            [
+                ours["rps"] / other["rps"]
+                for ours, other in zip(runs[f"{framework}/ours"], runs[f"{framework}/{kind}"])
+            ]
+        )
+        for framework in FRAMEWORKS
+        for kind in ("authlib", "none")
+    }
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
         "load_average_at_start": load_at_start,
@@ -214,10 +237,15 @@ def main(argv: Optional[list[str]] = None) -> None:
         "args": vars(args),
         "runs": runs,
         "summary": summary,
+        "ours_vs_by_round": paired,
         "storm": storm_result,
     }
     (HERE / "web_results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps({"summary": summary, "storm": storm_result}, indent=2))
+    print(
+        json.dumps(
+            {"summary": summary, "ours_vs_by_round": paired, "storm": storm_result}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":
