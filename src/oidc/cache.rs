@@ -24,6 +24,16 @@ impl<T: Clone> Cache<T> {
         (entry.fetched.elapsed() < ttl).then(|| entry.value.clone())
     }
 
+    /// Drops every entry of `origin` (`http://host:port`): the key itself and the URLs below it.
+    pub fn forget_origin(&self, origin: &str) {
+        let origin = origin.trim_end_matches('/');
+        let below = format!("{origin}/");
+        let mut guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(map) = guard.as_mut() {
+            map.retain(|key, _| key != origin && !key.starts_with(&below));
+        }
+    }
+
     pub fn put(&self, key: &str, value: T) {
         let mut guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         guard.get_or_insert_with(HashMap::new).insert(
@@ -33,5 +43,30 @@ impl<T: Clone> Cache<T> {
                 fetched: Instant::now(),
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgetting_an_origin_drops_it_and_its_urls_and_keeps_other_ports() {
+        let cache: Cache<u8> = Cache::new();
+        for key in [
+            "http://127.0.0.1:80",
+            "http://127.0.0.1:80/.well-known/openid-configuration",
+            "http://127.0.0.1:8080/jwks",
+        ] {
+            cache.put(key, 1);
+        }
+        cache.forget_origin("http://127.0.0.1:80/");
+        let ttl = Duration::from_secs(60);
+        assert_eq!(cache.get("http://127.0.0.1:80", ttl), None);
+        assert_eq!(
+            cache.get("http://127.0.0.1:80/.well-known/openid-configuration", ttl),
+            None
+        );
+        assert_eq!(cache.get("http://127.0.0.1:8080/jwks", ttl), Some(1));
     }
 }

@@ -88,6 +88,12 @@ pub async fn discover(
     Ok(metadata)
 }
 
+/// Forgets the discovery and RFC 8414 documents cached for `origin` and the URLs below it.
+pub fn forget_origin(origin: &str) {
+    DISCOVERY.forget_origin(origin);
+    AUTHORIZATION_SERVER.forget_origin(origin);
+}
+
 /// Checks that the document names `expected` as its `issuer` (a trailing `/` aside).
 fn check_issuer(metadata: &Map<String, Value>, expected: &str, document: &str) -> Result<()> {
     let issuer = metadata

@@ -19,6 +19,12 @@ const REFETCH_INTERVAL: Duration = Duration::from_secs(5);
 static KEYS: Cache<Arc<JwkSet>> = Cache::new();
 static MISSES: Cache<()> = Cache::new();
 
+/// Forgets the key sets (and the misses) cached for `origin` and the URLs below it.
+pub fn forget_origin(origin: &str) {
+    KEYS.forget_origin(origin);
+    MISSES.forget_origin(origin);
+}
+
 async fn fetch(jwks_uri: &Url, policy: &Policy) -> Result<Arc<JwkSet>> {
     let doc = get_document(jwks_uri, policy).await?;
     let set: JwkSet = serde_json::from_value(Value::Object(doc))

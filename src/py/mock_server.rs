@@ -176,6 +176,10 @@ impl MockServerCore {
     fn start(&self) -> PyResult<()> {
         let engine = engine()?;
         self.server.start(&engine.runtime).map_err(to_py)?;
+        crate::oidc::forget_origin(&self.server.url().map_err(to_py)?);
+        if let Ok(issuer) = self.server.issuer() {
+            crate::oidc::forget_origin(&issuer);
+        }
         Ok(())
     }
 

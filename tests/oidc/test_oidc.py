@@ -310,3 +310,19 @@ def test_a_cached_discovery_document_naming_another_issuer_is_read_again() -> No
             _ = OpenIDProvider("app", **settings).metadata
         idp.issuer = idp.url
         assert OpenIDProvider("app", **settings).metadata["issuer"] == idp.url
+
+
+def test_a_bundled_provider_on_a_reused_port_is_discovered_anew() -> None:
+    from flet_auth.providers import OpenIDProvider
+
+    with MockOAuthServer() as first:
+        port = first.port
+        assert first.openid_provider().metadata.get("require_pushed_authorization_requests") in (
+            None,
+            False,
+        )
+    with MockOAuthServer(port, require_par=True) as second:
+        provider = OpenIDProvider(
+            "app", redirect_url="http://127.0.0.1/cb", server_metadata_url=second.discovery_url
+        )
+        assert provider.metadata["require_pushed_authorization_requests"] is True
