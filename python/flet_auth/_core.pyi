@@ -127,6 +127,12 @@ class OAuthToken:
     ) -> OAuthToken: ...
     def to_json(self) -> str:
         """Compact JSON with the `None` fields left out, as Flet writes it."""
+    def __copy__(self) -> OAuthToken:
+        """A new token with the same fields, changed independently of this one (`copy.copy`)."""
+    def __deepcopy__(self, memo: Any, /) -> OAuthToken:
+        """`copy.deepcopy`: the fields are immutable values, so a copy is deep already."""
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickles as its JSON (`to_json`), read back by `from_json`, like Flet's token."""
     @staticmethod
     def from_json(data: Union[str, bytes]) -> OAuthToken:
         """Reads JSON written by `to_json` (ours or Flet's)."""

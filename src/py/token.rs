@@ -87,6 +87,22 @@ impl OAuthToken {
         self.data().to_json()
     }
 
+    /// A new token with the same fields, changed independently of this one (`copy.copy`).
+    fn __copy__(&self) -> OAuthToken {
+        OAuthToken::new_shared(Arc::new(Mutex::new(self.data().clone())))
+    }
+
+    /// `copy.deepcopy`: the fields are immutable values, so a copy is deep already.
+    fn __deepcopy__(&self, _memo: &Bound<'_, PyAny>) -> OAuthToken {
+        self.__copy__()
+    }
+
+    /// Pickles as its JSON (`to_json`), read back by `from_json`, like Flet's token.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().data().to_json(),)))
+    }
+
     /// Reads JSON written by `to_json` (ours or Flet's).
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<OAuthToken> {

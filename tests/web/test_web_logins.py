@@ -59,6 +59,12 @@ def test_a_stored_login_with_a_new_token_keeps_its_user() -> None:
     assert login.token.access_token == "new" and login.user is not None
 
 
+def test_a_change_to_a_stored_logins_token_does_not_reach_the_next_reader() -> None:
+    login = StoredLogin.of("mock", TOKEN, None)
+    login.token.access_token = "changed by one request"
+    assert login.token.access_token == "secret-access-token"
+
+
 def test_a_pending_login_reads_back() -> None:
     original = pending()
     assert PendingLogin.loads(original.dumps()) == original

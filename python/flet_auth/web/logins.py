@@ -3,6 +3,7 @@ in progress (`PendingLogin`), with their JSON forms."""
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Optional
 
 from flet_auth._core import OAuthToken
@@ -31,7 +32,13 @@ class StoredLogin:
 
     @property
     def token(self) -> OAuthToken:
-        """The token (a new object on each call)."""
+        """The token (a new object on each call: a worker's cached copy of a login serves many
+        requests, and an `OAuthToken` can be changed)."""
+        return self._parsed_token.__copy__()
+
+    @cached_property
+    def _parsed_token(self) -> OAuthToken:
+        # Read once per login record; never handed out, only copied.
         return OAuthToken.from_json(self.token_json)
 
     def with_token(self, token: OAuthToken) -> "StoredLogin":
