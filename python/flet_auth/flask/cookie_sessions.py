@@ -9,15 +9,14 @@ secret keys, is only checked for age, the way itsdangerous checks it. Sessions h
 list or a dict are verified every time, since their copies would share those values.
 """
 
-import time
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from itsdangerous import BadSignature
+from itsdangerous import URLSafeTimedSerializer
 
 from flet_auth._core import ConfigurationError
-from flet_auth.web.verified_cookies import VerifiedCookies, immutable_values
+from flet_auth.web.verified_cookies import VerifiedCookies
 
 __all__ = ["VerifiedCookieSessionInterface", "install"]
 
@@ -34,22 +33,12 @@ class VerifiedCookieSessionInterface(SecureCookieSessionInterface):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value or not app.secret_key:
             return super().open_session(app, request)
-        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        max_age = int(app.permanent_session_lifetime.total_seconds())
-        known = self.verified.get(value, keys)
-        if known is not None:
-            data, signed_at = known
-            age = int(time.time()) - int(signed_at)
-            return self.session_class(data if 0 <= age <= max_age else None)
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
-            return None
-        try:
-            data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
-        except BadSignature:
-            return self.session_class()
-        if isinstance(data, dict) and immutable_values(data):
-            self.verified.put(value, keys, data, signed.timestamp())
+        data = self.verified.loads(
+            value,
+            keys=(app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ())),
+            max_age=int(app.permanent_session_lifetime.total_seconds()),
+            serializer=lambda: cast(URLSafeTimedSerializer, self.get_signing_serializer(app)),
+        )
         return self.session_class(data)
 
 

@@ -3,11 +3,10 @@ login's id, the browser's id, the CSRF token), read and written by an ASGI middl
 needs no `SessionMiddleware` and lives beside one under its own name."""
 
 import contextvars
-import time
 from collections.abc import Iterator, MutableMapping
 from typing import Any, Optional
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -93,20 +92,11 @@ class SessionCookie:
         under the same key): only its age is checked, against the time it was signed."""
         if not value:
             return CookieSession()
-        known = self._verified.get(value, None)
-        if known is not None:
-            data, signed_at = known
-            fresh = 0 <= time.time() - signed_at <= self.max_age
-            return CookieSession(data) if fresh else CookieSession()
-        try:
-            data, signed = self._serializer.loads(
-                value, max_age=self.max_age, return_timestamp=True
-            )
-        except BadData:
-            return CookieSession()
+        data = self._verified.loads(
+            value, keys=None, max_age=self.max_age, serializer=lambda: self._serializer
+        )
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             return CookieSession()
-        self._verified.put(value, None, data, signed.timestamp())
         return CookieSession(data)
 
     def header(self, session: CookieSession, scope: Scope) -> str:

@@ -1,58 +1,64 @@
 """`VerifiedCookies`: the signed cookie values a worker has already verified, so that the
 requests of a signed-in browser, which send the same value again and again, cost one HMAC
-check per worker instead of one per request. The framework layers check the age themselves,
-against the signing time kept here."""
+check per worker instead of one per request. A value verified before is only checked for
+age, the way itsdangerous checks it (whole seconds since it was signed)."""
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable
 from typing import Any, Optional
 
-__all__ = ["VERIFIED_COOKIES", "VerifiedCookies", "immutable_values"]
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+__all__ = ["VERIFIED_COOKIES", "VerifiedCookies"]
 
 VERIFIED_COOKIES = 10_000
 """How many cookie values a worker remembers having verified (least recently used dropped)."""
 _IMMUTABLE = (str, bytes, int, float, bool, type(None))
 
 
-def immutable_values(data: Mapping[str, Any]) -> bool:
-    """Whether every value in `data` is immutable, so that the requests sharing it cannot
-    change one another's copy (a list or a dict in a session would be shared, not copied)."""
-    return all(type(value) in _IMMUTABLE for value in data.values())
-
-
 class VerifiedCookies:
-    """Cookie values by their exact text: what each holds and when it was signed (Unix
-    seconds), under the `keys` it was verified with. Safe across threads."""
+    """Cookie values by their exact text: what each holds and when it was signed, under the
+    `keys` it was verified with. Safe across threads."""
 
     def __init__(self, size: int = VERIFIED_COOKIES) -> None:
         self.size = size
-        self._entries: OrderedDict[str, tuple[Hashable, dict[str, Any], float]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[Hashable, dict[str, Any], int]] = OrderedDict()
         self._mutex = threading.Lock()
 
-    def get(self, value: str, keys: Hashable) -> Optional[tuple[dict[str, Any], float]]:
-        """What `value` holds and when it was signed, or None when it was not verified here
-        under `keys` (the app's secret keys changed since, or it never was)."""
+    def loads(
+        self,
+        value: str,
+        *,
+        keys: Hashable,
+        max_age: int,
+        serializer: Callable[[], URLSafeTimedSerializer],
+    ) -> Optional[Any]:
+        """What the signed `value` holds, or None when it is tampered with, older than
+        `max_age` seconds, or signed with none of `keys` (which name the serializer's keys:
+        when they change, the value is verified again). `serializer()` is called only for a
+        value not verified before. A JSON object whose values are all immutable is
+        remembered and shared between callers, who must copy it before changing it; any other
+        payload is verified every time."""
         with self._mutex:
             entry = self._entries.get(value)
-            if entry is None:
-                return None
-            self._entries.move_to_end(value)
-        if entry[0] != keys:
+            if entry is not None:
+                self._entries.move_to_end(value)
+        if entry is not None and entry[0] == keys:
+            age = int(time.time()) - entry[2]
+            return entry[1] if 0 <= age <= max_age else None
+        try:
+            data, signed = serializer().loads(value, max_age=max_age, return_timestamp=True)
+        except BadData:
             return None
-        return entry[1], entry[2]
-
-    def put(self, value: str, keys: Hashable, data: dict[str, Any], signed_at: float) -> None:
-        """Remembers that `value`, signed at `signed_at` with one of `keys`, holds `data`
-        (which the caller must not change afterwards)."""
-        with self._mutex:
-            self._entries[value] = (keys, data, signed_at)
-            self._entries.move_to_end(value)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        if isinstance(data, dict) and all(type(v) in _IMMUTABLE for v in data.values()):
+            with self._mutex:
+                self._entries[value] = (keys, data, int(signed.timestamp()))
+                self._entries.move_to_end(value)
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+        return data
 
     def __repr__(self) -> str:
         return f"VerifiedCookies(size={self.size!r}, held={len(self._entries)!r})"
