@@ -16,6 +16,7 @@ puts its section into BENCHMARKS.md.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Optional
 
@@ -144,6 +146,48 @@ def interleaved(
     return runs
 
 
+def parse_args(
+    parser: argparse.ArgumentParser, argv: Optional[list[str]], *, seconds: int, rounds: int
+) -> argparse.Namespace:
+    """The options of a wrk benchmark (`--seconds`, `--rounds`, `--connections`) added to
+    `parser` and parsed; exits when wrk is missing."""
+    parser.add_argument("--seconds", type=int, default=seconds)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    return args
+
+
+@contextlib.contextmanager
+def bench_servers() -> Iterator[tuple[MockOAuthServer, RedisServer, dict[str, Any]]]:
+    """The bundled provider, a redis-server and a dict to put the started apps in: all
+    stopped on the way out."""
+    server = MockOAuthServer()
+    server.start()
+    redis_server = RedisServer()
+    redis_server.start()
+    apps: dict[str, Any] = {}
+    try:
+        yield server, redis_server, apps
+    finally:
+        for app in apps.values():
+            app.close()
+        redis_server.close()
+        server.stop()
+
+
+def app_env(server: MockOAuthServer, redis_server: RedisServer, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark app: the provider's settings, the Redis store, `extra`."""
+    return {
+        **settings(server),
+        "FLET_AUTH_STORE": redis_server.url,
+        "PYTHONPATH": f"{TESTS}:{HERE}",
+        **extra,
+    }
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2]
@@ -151,30 +195,15 @@ def median(values: list[float]) -> float:
 
 def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--storm", type=int, default=1000)
-    args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install wrk")
+    args = parse_args(parser, argv, seconds=5, rounds=6)
 
     started = time.time()
     load_at_start = os.getloadavg()[0]
-    server = MockOAuthServer()
-    server.start()
-    redis_server = RedisServer()
-    redis_server.start()
-    apps: dict[str, Any] = {}
-    try:
+    with bench_servers() as (server, redis_server, apps):
         for framework in FRAMEWORKS:
             for kind in KINDS:
-                env = {
-                    **settings(server),
-                    "BENCH_KIND": kind,
-                    "FLET_AUTH_STORE": redis_server.url,
-                    "PYTHONPATH": f"{TESTS}:{HERE}",
-                }
+                env = app_env(server, redis_server, BENCH_KIND=kind)
                 if framework == "fastapi":
                     app: Any = UvicornApp("web_fastapi:app_with_pid", env)
                 else:
@@ -206,11 +235,6 @@ def main(argv: Optional[list[str]] = None) -> None:
             "workers": len({a.headers.get("x-worker-pid") for a in answers}),
             "ms": storm_ms,
         }
-    finally:
-        for app in apps.values():
-            app.close()
-        redis_server.close()
-        server.stop()
 
     summary = {
         name: {

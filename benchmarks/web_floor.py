@@ -13,57 +13,37 @@ Writes web_floor_results.json; report.py puts it into BENCHMARKS.md with the web
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from asgi_apps.processes import UvicornApp  # noqa: E402
-from flask_apps.processes import RedisServer  # noqa: E402
-from flet_auth.testing import MockOAuthServer  # noqa: E402
-from web_bench import TESTS, interleaved, log_in, median, settings  # noqa: E402
-from web_floor_app import STEPS  # noqa: E402
+from web_bench import app_env, bench_servers, interleaved, log_in, median, parse_args  # noqa: E402
+
+STEPS = ("none", "depends", "middleware", "cookie", "login")
+"""The apps of web_floor_app.py (`FLOOR_STEP`), in the order each adds a piece."""
 
 
 def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=50)
-    args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install wrk")
+    args = parse_args(parser, argv, seconds=3, rounds=10)
     started = time.time()
     load_at_start = os.getloadavg()[0]
-    server = MockOAuthServer()
-    server.start()
-    redis_server = RedisServer()
-    redis_server.start()
-    apps: dict[str, Any] = {}
     cookies: dict[str, str] = {}
-    try:
+    with bench_servers() as (server, redis_server, apps):
         for step in STEPS:
-            env = {
-                **settings(server),
-                "FLOOR_STEP": step,
-                "FLET_AUTH_STORE": redis_server.url,
-                "PYTHONPATH": f"{TESTS}:{HERE}",
-            }
-            apps[step] = UvicornApp("web_floor_app:app", env)
+            apps[step] = UvicornApp(
+                "web_floor_app:app", app_env(server, redis_server, FLOOR_STEP=step)
+            )
             apps[step].start()
             signed_in = step in ("cookie", "login")
             cookies[step] = log_in(apps[step], "ours", server) if signed_in else ""
         runs = interleaved(apps, cookies, args.seconds, args.rounds, args.connections)
-    finally:
-        for app in apps.values():
-            app.close()
-        redis_server.close()
-        server.stop()
     rps = {step: median([r["rps"] for r in runs[step]]) for step in runs}
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),

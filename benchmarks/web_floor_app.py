@@ -16,7 +16,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 STEP = os.environ.get("FLOOR_STEP", "none")
-STEPS = ("none", "depends", "middleware", "cookie", "login")
 SECRET = "benchmark-secret-key-of-the-web-apps"
 
 app = FastAPI()
